@@ -1,0 +1,24 @@
+// The core that every provider stands on: errors, the transport and its layers, pagination, codecs,
+// waiters and the registry. Drivers import from here; users rarely need to.
+export * from "./errors.js";
+export type { LogSink } from "./layers/logging.js";
+export type { RateLimitOptions } from "./layers/rate-limit.js";
+export type { RetryEvent, RetryOptions } from "./layers/retry.js";
+export { parseRetryAfter } from "./layers/retry-after.js";
+export { REDACTED, redactHeaders, redactText, redactUrl, registerSecret } from "./redact.js";
+export {
+  findProvider,
+  listProviders,
+  openProvider,
+  type ProviderDescriptor,
+  type ProviderFactory,
+  registerProvider,
+  SERVICES,
+  type ServiceKind,
+} from "./registry.js";
+export { abortedBy, deadlineSignal, sleep } from "./sleep.js";
+export { fileBody } from "./transport/body.js";
+export type { ProxyOptions, TlsOptions } from "./transport/dispatch.js";
+export { defaultErrorParser, type ErrorParser } from "./transport/response-error.js";
+export { buildUrl, Transport, type TransportOptions } from "./transport/transport.js";
+export type * from "./transport/types.js";

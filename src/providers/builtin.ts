@@ -1,0 +1,14 @@
+import { registerProvider } from "../core/registry.js";
+
+// The built-in providers, as descriptors only: each `load` imports its driver when first opened, so
+// importing omnicloud costs the same however many providers exist. Providers are added as they land.
+
+registerProvider({
+  service: "storage",
+  name: "local",
+  title: "Local folder (embedded default)",
+  aliases: ["file", "filesystem"],
+  local: true,
+  features: ["atomic-writes", "metadata", "ranges", "md5", "sha256"],
+  load: async () => (await import("./local/storage.js")).createLocalStorage,
+});
