@@ -22,3 +22,7 @@ export type { ProxyOptions, TlsOptions } from "./transport/dispatch.js";
 export { defaultErrorParser, type ErrorParser } from "./transport/response-error.js";
 export { buildUrl, Transport, type TransportOptions } from "./transport/transport.js";
 export type * from "./transport/types.js";
+export * from "./codec/index.js";
+export * from "./pagination.js";
+export { type PollEvent, type WaitCheckResult, type WaitForOptions, waitFor } from "./waiter.js";
+export { type Expiring, RefreshingCredential, type RefreshingOptions } from "./credentials/refreshing.js";
