@@ -58,10 +58,19 @@ const SENSITIVE_QUERY = new Set([
 /** Field names in JSON, XML or form text whose values are secret. */
 const SECRET_FIELD =
   /("?(?:password|passwd|secret|secret_?access_?key|client_secret|private_?key|access_?token|refresh_token|id_token|api_?key|token|session_?token)"?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|[^\s,&}<"]+)/gi;
-const XML_SECRET = /(<(Password|SecretAccessKey|SessionToken|Token|PrivateKey)>)([^<]*)(<\/\2>)/gi;
+// SignatureProvided: S3's SignatureDoesNotMatch error quotes the caller's signature back (fix: it leaked).
+const XML_SECRET =
+  /(<(Password|SecretAccessKey|SessionToken|Token|PrivateKey|SignatureProvided)>)([^<]*)(<\/\2>)/gi;
 const AUTH_SCHEMES = /\b(Bearer|Basic|Digest|SharedKey|SharedKeyLite)\s+[A-Za-z0-9._~+/=:-]+/g;
 const SIGV4_PARTS = /\b(Credential|Signature)=([A-Za-z0-9/_+=-]+)/g;
 const PEM_BLOCK = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g;
+
+/**
+ * A sensitive query parameter inside free text, e.g. a URL an error body quotes back. Fix: only
+ * `redactUrl` knew these names, so `?sig=...` (Azure SAS) echoed in an error body reached the excerpt.
+ * The names are plain [a-z0-9_-], so they need no escaping inside the pattern.
+ */
+const QUERY_IN_TEXT = new RegExp(`([?&;](?:${[...SENSITIVE_QUERY].join("|")})=)([^&;\\s"'<>#]+)`, "gi");
 
 const knownSecrets = new Set<string>();
 
@@ -91,6 +100,7 @@ export function redactText(text: string): string {
     .replace(PEM_BLOCK, REDACTED)
     .replace(AUTH_SCHEMES, (_m, scheme: string) => `${scheme} ${REDACTED}`)
     .replace(SIGV4_PARTS, (_m, name: string) => `${name}=${REDACTED}`)
+    .replace(QUERY_IN_TEXT, (_m, prefix: string) => prefix + REDACTED)
     .replace(
       XML_SECRET,
       (_m, open: string, _tag: string, _value: string, close: string) => open + REDACTED + close,

@@ -56,11 +56,19 @@ export function retryLayer(options: RetryOptions = {}, onRetry?: (event: RetryEv
       }
       const why = refusal(attempt);
       if (response) {
-        if (!retryStatuses.has(response.status) || why || n >= maxAttempts) return response;
+        if (!retryStatuses.has(response.status) || n >= maxAttempts) return response;
+        // Fix: a retryable status refused for a one-shot body or a non-idempotent method used to come back
+        // with no word of why, unlike the network-error path; the transport now adds the reason to the error.
+        if (why) return { ...response, notRetried: why };
         const retryAfter = parseRetryAfter(response.headers);
         const delay = retryAfter !== undefined ? Math.ceil(retryAfter * 1000) : backoff(n);
         // A wait that would overrun the budget is not started: the caller gets the answer now.
-        if (Date.now() - started + delay > budgetMs) return response;
+        if (Date.now() - started + delay > budgetMs) {
+          return {
+            ...response,
+            notRetried: `waiting ${delay} ms would overrun the retry budget of ${budgetMs} ms`,
+          };
+        }
         await discard(response);
         onRetry?.({ attempt: n, delayMs: delay, reason: `status ${response.status}` });
         await sleep(delay, attempt.signal);

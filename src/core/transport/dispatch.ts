@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { NetworkError } from "../errors.js";
@@ -9,15 +10,29 @@ import { mapTransportError } from "./undici-errors.js";
 type Undici = typeof import("undici");
 
 let undiciModule: Promise<Undici> | undefined;
+/** The module once loaded, so requests after the first need not await the import again. */
+let undiciLoaded: Undici | undefined;
 
 /**
  * undici is imported on the first request, not at start-up: importing it costs more than the rest of
  * omnicloud together, and many processes (the local providers, `--help`) never make an HTTP request.
  */
 export function loadUndici(): Promise<Undici> {
-  undiciModule ??= import("undici");
+  undiciModule ??= import("undici").then((mod) => {
+    undiciLoaded = mod;
+    return mod;
+  });
   return undiciModule;
 }
+
+/**
+ * The signal of a call that has neither a caller's signal nor a deadline: it never fires. Shared, so such a
+ * call allocates no AbortController; `exchangeOnce` does not hand it to undici, and layers that wait on it
+ * (retry backoff, rate limits) add and remove their listeners as on any other signal.
+ */
+export const NEVER_ABORTED: AbortSignal = new AbortController().signal;
+// Many concurrent calls may wait on it at once (each removes its listener after); that is no leak.
+setMaxListeners(0, NEVER_ABORTED);
 
 export interface TlsOptions {
   /** Extra CA certificates (PEM) to trust, e.g. a private CA. */
@@ -75,8 +90,16 @@ export async function createDispatcher(options: PoolOptions): Promise<Dispatcher
   };
   const proxy = options.proxy === false ? undefined : (options.proxy ?? proxyFromEnv());
   if (proxy && (proxy.http || proxy.https)) {
+    const { connect: _connect, ...pooled } = common;
     return new undici.EnvHttpProxyAgent({
       ...common,
+      // Fix: undici tunnels even http:// targets through CONNECT by default, which proxies commonly refuse
+      // for non-TLS ports (Squid's default `deny CONNECT !SSL_ports`). HTTP_PROXY means absolute-form
+      // requests for http:// targets, as curl and every other client send them; https:// still tunnels.
+      proxyTunnel: false,
+      // ...and undici builds the pool to an absolute-form proxy with only `connect`, so it would fall back to
+      // undici's 300 s header and body timeouts; every pool gets ours unless undici passes its own.
+      factory: (origin: string | URL, opts: object) => new undici.Pool(origin, { ...pooled, ...opts }),
       httpProxy: proxy.http,
       httpsProxy: proxy.https,
       noProxy: proxy.noProxy,
@@ -88,23 +111,40 @@ export async function createDispatcher(options: PoolOptions): Promise<Dispatcher
   return new undici.Agent(common);
 }
 
-/** Read a whole response body, failing (never returning short data) if it ends before Content-Length. */
-export async function readAll(
-  body: Readable & AsyncIterable<Buffer>,
-  expected: number | undefined,
-): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let received = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    received += chunk.length;
-  }
-  if (expected !== undefined && received !== expected) {
-    throw new NetworkError(`The response body ended after ${received} of ${expected} bytes`, {
-      code: "OMNICLOUD_TRUNCATED",
+/**
+ * Read a whole response body, failing (never returning short data) if it ends before Content-Length.
+ *
+ * Perf: listens for 'data' and 'end' rather than `for await`, which builds an async iterator and an
+ * end-of-stream watcher for every response. The outcomes are the same: the stream's error is raised as is,
+ * and a stream closed before its end raises "Premature close" (ERR_STREAM_PREMATURE_CLOSE), as `for await`
+ * does.
+ */
+export function readAll(body: Readable, expected: number | undefined): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    body.on("data", (chunk: Buffer) => {
+      chunks.push(chunk);
+      received += chunk.length;
     });
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received);
+    body.once("error", reject);
+    body.once("close", () => {
+      if (!body.readableEnded) {
+        reject(Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" }));
+      }
+    });
+    body.once("end", () => {
+      if (expected !== undefined && received !== expected) {
+        reject(
+          new NetworkError(`The response body ended after ${received} of ${expected} bytes`, {
+            code: "OMNICLOUD_TRUNCATED",
+          }),
+        );
+        return;
+      }
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
+    });
+  });
 }
 
 function declaredLength(headers: RawResponse["headers"]): number | undefined {
@@ -118,9 +158,16 @@ function declaredLength(headers: RawResponse["headers"]): number | undefined {
 
 /** The innermost handler: one HTTP exchange through undici. */
 export function dispatchHandler(provider: string, getDispatcher: () => Promise<Dispatcher>): Handler {
+  // Perf: `getDispatcher` hands back the same promise for the transport's life; once it has resolved, the
+  // dispatcher is kept here so each request skips awaiting it (and the Promise.all that paired it with undici).
+  let dispatcher: Dispatcher | undefined;
+  const dispatcherNow = async (): Promise<Dispatcher> => {
+    dispatcher ??= await getDispatcher();
+    return dispatcher;
+  };
   return async (attempt: Attempt): Promise<RawResponse> => {
     try {
-      return await exchangeOnce(attempt, getDispatcher);
+      return await exchangeOnce(attempt, dispatcher ?? (await dispatcherNow()));
     } catch (err) {
       // Typed here, innermost, so every layer (retry above all) sees the same errors the caller will.
       if (attempt.signal.aborted) throw abortedBy(attempt.signal);
@@ -129,11 +176,8 @@ export function dispatchHandler(provider: string, getDispatcher: () => Promise<D
   };
 }
 
-async function exchangeOnce(
-  attempt: Attempt,
-  getDispatcher: () => Promise<Dispatcher>,
-): Promise<RawResponse> {
-  const [undici, dispatcher] = await Promise.all([loadUndici(), getDispatcher()]);
+async function exchangeOnce(attempt: Attempt, dispatcher: Dispatcher): Promise<RawResponse> {
+  const undici = undiciLoaded ?? (await loadUndici());
   const headers = attempt.headers;
   const body = attempt.body?.open();
   if (attempt.body?.length !== undefined && headers["content-length"] === undefined) {
@@ -144,7 +188,8 @@ async function exchangeOnce(
     method: attempt.method,
     headers,
     body: body ?? null,
-    signal: attempt.signal,
+    // The never-firing signal is left out: undici would add and remove a listener on it for nothing.
+    signal: attempt.signal === NEVER_ABORTED ? undefined : attempt.signal,
   });
   const resHeaders = res.headers as RawResponse["headers"];
   if (attempt.method === "HEAD") {

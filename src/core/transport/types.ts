@@ -97,6 +97,11 @@ export interface RawResponse {
   status: number;
   headers: ResponseHeaders;
   body: Buffer | Readable;
+  /**
+   * Set by the retry layer when it hands back a retryable status without retrying, saying why (a one-shot
+   * body, a non-idempotent method, a Retry-After past the budget), so the raised error can say it too.
+   */
+  notRetried?: string;
 }
 
 /** One step of the pipeline: send an attempt, get an answer. */
