@@ -72,14 +72,26 @@ const PEM_BLOCK = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRI
  */
 const QUERY_IN_TEXT = new RegExp(`([?&;](?:${[...SENSITIVE_QUERY].join("|")})=)([^&;\\s"'<>#]+)`, "gi");
 
+/**
+ * Known secret values, oldest first. Bounded: token providers register every refreshed token, and a
+ * long-running process must not grow without end; the oldest values are long expired when they drop out.
+ */
 const knownSecrets = new Set<string>();
+const MAX_KNOWN_SECRETS = 2_000;
 
 /**
  * Remember a secret value so it is scrubbed wherever it later appears. Credential loaders call this for
  * every secret they read. Values shorter than 6 characters are ignored: scrubbing them would mangle text.
  */
 export function registerSecret(value: string | undefined | null): void {
-  if (typeof value === "string" && value.length >= 6) knownSecrets.add(value);
+  if (typeof value !== "string" || value.length < 6) return;
+  // Re-adding moves a value to the young end, so a long-lived static key is never the one dropped.
+  knownSecrets.delete(value);
+  knownSecrets.add(value);
+  if (knownSecrets.size > MAX_KNOWN_SECRETS) {
+    const oldest = knownSecrets.values().next().value;
+    if (oldest !== undefined) knownSecrets.delete(oldest);
+  }
 }
 
 export function isSensitiveHeader(name: string): boolean {

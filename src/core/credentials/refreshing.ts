@@ -1,4 +1,24 @@
 import { registerSecret } from "../redact.js";
+import { abortedBy } from "../sleep.js";
+
+/** `work`, or a rejection as soon as `signal` fires, whichever comes first. `work` itself runs on. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortedBy(signal, "Loading credentials"));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortedBy(signal, "Loading credentials"));
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err);
+      },
+    );
+  });
+}
 
 /** A credential value and when it stops working. */
 export interface Expiring<T> {
@@ -40,7 +60,9 @@ export class RefreshingCredential<T> {
     if (c && (c.expiresAt === undefined || c.expiresAt.getTime() - this.refreshBeforeMs > this.now())) {
       return c.value;
     }
-    this.inFlight ??= this.load(signal)
+    // The shared load runs without any one caller's signal: one caller giving up must not fail the others.
+    // Each caller still stops waiting when its own signal fires.
+    this.inFlight ??= this.load()
       .then((loaded) => {
         for (const s of this.options.secretsOf?.(loaded.value) ?? []) registerSecret(s);
         this.current = loaded;
@@ -49,7 +71,8 @@ export class RefreshingCredential<T> {
       .finally(() => {
         this.inFlight = undefined;
       });
-    return (await this.inFlight).value;
+    const loaded = signal ? await untilAborted(this.inFlight, signal) : await this.inFlight;
+    return loaded.value;
   }
 
   /** Forget the cached value, e.g. after the provider answered 401; the next `get` loads afresh. */
