@@ -1,0 +1,57 @@
+// The AWS building blocks: SigV4 signing (header, presigned and aws-chunked forms), S3 addressing,
+// endpoint rules and the default credential chain. Imported as "omnicloud/providers/aws" by drivers and
+// by users who sign their own requests; the root entry does not load it.
+
+export type { ChunkedEncoderOptions, ChunkSigningContext } from "./chunked.js";
+export {
+  AwsChunkedEncoder,
+  chunkSignature,
+  DEFAULT_CHUNK_SIZE,
+  encodedContentLength,
+  MIN_CHUNK_SIZE,
+} from "./chunked.js";
+export {
+  type AwsCredentialChainOptions,
+  awsCredentialChain,
+  type ExplicitCredentials,
+  staticCredentials,
+} from "./credentials/chain.js";
+export { type RegionOptions, type ResolvedRegion, resolveAwsRegion } from "./credentials/region.js";
+export type { AwsCredentialProvider, AwsCredentials } from "./credentials/types.js";
+export {
+  type AwsEndpoint,
+  type AwsPartition,
+  awsEndpoint,
+  type EndpointOptions,
+  partitionOf,
+} from "./endpoints.js";
+export {
+  canUseVirtualHost,
+  encodeS3Key,
+  type S3Address,
+  type S3Addressing,
+  type S3AddressOptions,
+  s3Address,
+  virtualHostProblem,
+} from "./s3-addressing.js";
+export {
+  type ChunkedUpload,
+  type ChunkedUploadInput,
+  type PresignInput,
+  SigV4Signer,
+  type SigV4SignerOptions,
+} from "./signer.js";
+export {
+  type HeaderSignature,
+  MAX_PRESIGN_SECONDS,
+  type PresignContext,
+  type QuerySignature,
+  type SignableRequest,
+  type SignatureParts,
+  type SigV4Context,
+  STREAMING_PAYLOAD,
+  signHeaders,
+  signQuery,
+  UNSIGNED_PAYLOAD,
+} from "./sigv4.js";
+export { type CanonicalPathOptions, type Pair, uriEncode } from "./sigv4-canonical.js";
