@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-# openssl makes the TLS test's certificates; the real servers of later tiers are added here as they land.
-ensure_apt openssl ca-certificates
+# Debian packages for the real servers the tests start: one list per area in scripts/apt/*.txt.
+# shellcheck disable=SC2046
+ensure_apt $(grep -hv '^#' scripts/apt/*.txt | tr -s ' \n' ' ')
 ensure_npm
 
 export OMNICLOUD_SHARED="${OMNICLOUD_SHARED:-$(cd .. && pwd)/shared}"
