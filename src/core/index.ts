@@ -2,6 +2,7 @@
 // waiters and the registry. Drivers import from here; users rarely need to.
 
 export * from "./codec/index.js";
+export * from "./credentials/bearer.js";
 export { type Expiring, RefreshingCredential, type RefreshingOptions } from "./credentials/refreshing.js";
 export * from "./errors.js";
 export type { LogSink } from "./layers/logging.js";
