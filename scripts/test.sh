@@ -26,8 +26,14 @@ echo "==> typecheck";  npm run -s typecheck
 echo "==> tests (unit, replay, conformance, bench)"
 results=.vitest-results.json
 rm -f "$results"
+OMNICLOUD_COUNTS_DIR="$(mktemp -d)"
+export OMNICLOUD_COUNTS_DIR
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json="$results" || status=$?
+
+echo "==> conformance counts"
+sort "$OMNICLOUD_COUNTS_DIR/counts.txt" 2>/dev/null || echo "(none recorded)"
+rm -rf "$OMNICLOUD_COUNTS_DIR"
 
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));

@@ -15,11 +15,12 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { type SigV4Context, signHeaders, signQuery } from "../../src/providers/aws/sigv4.js";
 import type { Pair } from "../../src/providers/aws/sigv4-canonical.js";
 import { uriEncode } from "../../src/providers/aws/sigv4-canonical.js";
 import { sha256Hex } from "../../src/providers/aws/sigv4-key.js";
+import { reportCounts } from "../support/counts.js";
 import { describeShared, sharedExists, sharedPath } from "../support/shared.js";
 
 interface RawRequest {
@@ -135,6 +136,11 @@ function signable(req: RawRequest) {
 }
 
 describeShared("AWS SigV4 test suite (v4)", () => {
+  const passed = { header: 0, query: 0 };
+  afterAll(() => {
+    reportCounts(`SigV4 ${passed.header}/${cases.length} header, ${passed.query}/${cases.length} query`);
+  });
+
   it("finds the suite's cases", () => {
     // The suite as shipped has 38; fewer means the folder is incomplete, not that cases may be skipped.
     expect(cases.length).toBeGreaterThanOrEqual(38);
@@ -152,6 +158,7 @@ describeShared("AWS SigV4 test suite (v4)", () => {
         [...req.headerLines, ...signed.headers.map(([n, v]) => `${n}:${v}`)].map((l) => `${l}\n`).join("") +
         `\n${req.body}`;
       expect(wire).toBe(read(name, "header-signed-request.txt"));
+      passed.header++;
     });
 
     it(`${name}: query form`, () => {
@@ -167,6 +174,7 @@ describeShared("AWS SigV4 test suite (v4)", () => {
         req.headerLines.map((l) => `${l}\n`).join("") +
         `\n${req.body}`;
       expect(wire).toBe(read(name, "query-signed-request.txt"));
+      passed.query++;
     });
   }
 

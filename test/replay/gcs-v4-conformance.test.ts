@@ -9,6 +9,7 @@ import { generateGcsPostPolicyV4 } from "../../src/providers/google/post-policy.
 import { parseServiceAccountKey } from "../../src/providers/google/service-account.js";
 import { signGcsUrlV4 } from "../../src/providers/google/signed-url.js";
 import type { GcsUrlStyle } from "../../src/providers/google/v4-encoding.js";
+import { reportCounts } from "../support/counts.js";
 import { describeShared, sharedExists, sharedPath } from "../support/shared.js";
 
 const folder = sharedPath("specs", "gcs-conformance");
@@ -94,10 +95,8 @@ describeShared("GCS V4 conformance", () => {
   const passed = { signing: 0, policies: 0 };
 
   afterAll(() => {
-    console.log(
-      `GCS V4 conformance: signing ${passed.signing}/${signing.length}, ` +
-        `POST policy ${passed.policies}/${policies.length}, ` +
-        `total ${passed.signing + passed.policies}/${signing.length + policies.length}`,
+    reportCounts(
+      `GCS ${passed.signing}/${signing.length} URLs, ${passed.policies}/${policies.length} policies`,
     );
   });
 
