@@ -14,7 +14,7 @@ export {
   SERVICES,
   type ServiceKind,
 } from "./core/registry.js";
-export { openDns } from "./dns/index.js";
+export { type Dns, openDns } from "./dns/open.js";
 export { openLoadBalancer } from "./loadbalancer/index.js";
 export { openStorage } from "./storage/open.js";
 export type { Storage } from "./storage/storage.js";

@@ -12,3 +12,22 @@ registerProvider({
   features: ["atomic-writes", "metadata", "ranges", "md5", "sha256"],
   load: async () => (await import("./local/storage.js")).createLocalStorage,
 });
+
+registerProvider({
+  service: "dns",
+  name: "local",
+  title: "Local zone files (embedded default)",
+  aliases: ["zonefile", "zone-files"],
+  local: true,
+  features: ["zone-files", "atomic-writes", "serial-bump"],
+  load: async () => (await import("./local/dns.js")).createLocalDns,
+});
+
+registerProvider({
+  service: "dns",
+  name: "powerdns",
+  title: "PowerDNS Authoritative (HTTP API v1)",
+  aliases: ["pdns"],
+  features: ["alias", "atomic-changes"],
+  load: async () => (await import("./powerdns/dns.js")).createPowerDns,
+});
