@@ -9,9 +9,41 @@ registerProvider({
   title: "Local folder (embedded default)",
   aliases: ["file", "filesystem"],
   local: true,
-  features: ["atomic-writes", "metadata", "ranges", "md5", "sha256"],
+  features: ["atomic-writes", "metadata", "ranges", "md5", "sha256", "multipart", "server-side-copy"],
   load: async () => (await import("./local/storage.js")).createLocalStorage,
 });
+
+registerProvider({
+  service: "storage",
+  name: "s3",
+  title: "Amazon S3",
+  aliases: ["aws-s3", "amazon-s3"],
+  features: ["multipart", "server-side-copy", "batch-delete", "signed-urls", "sse", "storage-classes", "md5"],
+  load: async () => (await import("./aws/s3.js")).createS3Storage,
+});
+
+// S3-compatible services: the s3 driver with each service's endpoint, region and addressing rules.
+for (const [name, title, aliases] of [
+  ["minio", "MinIO (S3 API)", []],
+  ["ceph", "Ceph Object Gateway (RGW, S3 API)", ["ceph-rgw", "radosgw"]],
+  ["r2", "Cloudflare R2", ["cloudflare-r2"]],
+  ["digitalocean-spaces", "DigitalOcean Spaces", ["do-spaces", "spaces"]],
+  ["backblaze-b2", "Backblaze B2 (S3-compatible API)", ["b2"]],
+  ["wasabi", "Wasabi", []],
+  ["scaleway", "Scaleway Object Storage", ["scw"]],
+  ["ovh", "OVHcloud Object Storage (S3)", ["ovhcloud"]],
+  ["linode", "Linode (Akamai) Object Storage", ["akamai-object-storage"]],
+  ["alibaba-oss", "Alibaba Cloud OSS (S3-compatible mode)", ["aliyun-oss", "oss"]],
+] as const) {
+  registerProvider({
+    service: "storage",
+    name,
+    title,
+    aliases,
+    features: ["s3-api", "multipart", "server-side-copy", "batch-delete", "signed-urls"],
+    load: async () => (await import("./aws/s3-compatible.js")).s3CompatibleFactory(name),
+  });
+}
 
 registerProvider({
   service: "dns",

@@ -4,56 +4,75 @@ import { rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { InvalidInputError } from "../core/errors.js";
-import type { StorageDriver } from "./driver.js";
+import { InvalidInputError, isOmnicloudError } from "../core/errors.js";
+import { streamCopy } from "./copy.js";
+import type { DeleteOutcome, ExtrasOf, StorageDriver } from "./driver.js";
 import { Meter } from "./meter.js";
-import { checkContainerName, checkObjectName } from "./names.js";
-import { openSource } from "./source.js";
+import { checkContainerName, checkObjectName, checkRange, normaliseMetadata } from "./names.js";
 import type {
   ByteRange,
   ContainerInfo,
+  CopyOptions,
   CreateContainerOptions,
   DeleteContainerOptions,
+  DeleteManyResult,
   DownloadOptions,
   ListEntry,
   ListOptions,
+  MultipartUploadInfo,
   ObjectInfo,
+  SignedUrlOptions,
+  StorageCapabilities,
   UploadOptions,
   UploadSource,
 } from "./types.js";
+import { uploadObject } from "./upload.js";
 
-function checkRange(range: ByteRange | undefined): void {
-  if (!range) return;
-  const { start, end } = range;
-  if (!Number.isSafeInteger(start) || start < 0) {
-    throw new InvalidInputError(`Range start ${start} must be a whole number ≥ 0`);
-  }
-  if (end !== undefined && (!Number.isSafeInteger(end) || end < start)) {
-    throw new InvalidInputError(`Range end ${end} must be a whole number ≥ the start (${start})`);
-  }
-}
+/** Names per batch when deleting many objects through a driver without a batch call. */
+const DELETE_CONCURRENCY = 8;
+/** S3's maximum, and a sane page for any provider: `deleteObjects` is called with at most this many. */
+const DEFAULT_BATCH = 1000;
 
 /**
  * The portable object-storage API. It works the same on every provider: names are checked before any
- * request, uploads are checksummed as they stream, file downloads land atomically, and every list is an
+ * request, uploads are checksummed as they stream (large ones go multipart in parallel with bounded
+ * memory, and are aborted on failure), file downloads land atomically, and every list is an
  * AsyncIterable over the provider's real pagination.
  */
-export class Storage<D extends StorageDriver = StorageDriver> {
+export class Storage<D extends StorageDriver<unknown> = StorageDriver<unknown>> {
   constructor(readonly driver: D) {}
 
   get provider(): string {
     return this.driver.provider;
   }
 
+  /** What this store can do beyond the portable core. */
+  get capabilities(): StorageCapabilities {
+    const d = this.driver;
+    return {
+      multipart: d.multipart !== undefined,
+      serverSideCopy: d.copyObject !== undefined,
+      batchDelete: d.deleteObjects !== undefined,
+      signedUrls: d.signedUrl !== undefined,
+      publicUrls: d.publicUrl !== undefined,
+      verifiedChecksums: d.verifiedChecksums ?? [],
+    };
+  }
+
   /**
    * The driver itself, for the provider's extra operations. Naming the provider makes the cast checked:
    * asking a local store for "s3" is an error, not a silent undefined later.
    */
-  as<T extends StorageDriver = D>(provider: string): T {
+  as<T extends StorageDriver<unknown> = D>(provider: string): T {
     if (provider !== this.driver.provider) {
       throw new InvalidInputError(`This storage is provider "${this.driver.provider}", not "${provider}"`);
     }
     return this.driver as unknown as T;
+  }
+
+  private checkContainer(name: string): void {
+    checkContainerName(name);
+    this.driver.checkContainerName?.(name);
   }
 
   listContainers(options: { signal?: AbortSignal } = {}): AsyncIterable<ContainerInfo> {
@@ -61,70 +80,77 @@ export class Storage<D extends StorageDriver = StorageDriver> {
   }
 
   async createContainer(name: string, options: CreateContainerOptions = {}): Promise<ContainerInfo> {
-    checkContainerName(name);
+    this.checkContainer(name);
     return this.driver.createContainer(name, options);
   }
 
   async getContainer(name: string, options: { signal?: AbortSignal } = {}): Promise<ContainerInfo> {
-    checkContainerName(name);
+    this.checkContainer(name);
     return this.driver.getContainer(name, options.signal);
   }
 
+  /** Delete a container; with `force`, its objects and unfinished multipart uploads go first. */
   async deleteContainer(name: string, options: DeleteContainerOptions = {}): Promise<void> {
-    checkContainerName(name);
+    this.checkContainer(name);
     if (options.force) {
-      for await (const entry of this.driver.listObjects(name, { signal: options.signal })) {
-        if (entry.kind === "object") await this.driver.deleteObject(name, entry.name, options.signal);
-      }
+      const names = async function* (driver: D): AsyncIterable<string> {
+        for await (const entry of driver.listObjects(name, { signal: options.signal })) {
+          if (entry.kind === "object") yield entry.name;
+        }
+      };
+      const result = await this.deleteMany(name, names(this.driver), { signal: options.signal });
+      const [firstFailure] = result.failed;
+      if (firstFailure) throw firstFailure.error;
+      if (this.driver.multipart)
+        await this.abortStaleUploads(name, { olderThan: 0, signal: options.signal }).catch(ignoreUnsupported);
     }
     await this.driver.deleteContainer(name, options.signal);
   }
 
   list(container: string, options: ListOptions = {}): AsyncIterable<ListEntry> {
-    checkContainerName(container);
+    this.checkContainer(container);
     if (options.delimiter === "") throw new InvalidInputError("The list delimiter may not be empty");
+    if (
+      options.pageSize !== undefined &&
+      !(Number.isSafeInteger(options.pageSize) && options.pageSize >= 1)
+    ) {
+      throw new InvalidInputError(`List page size ${options.pageSize} must be a whole number ≥ 1`);
+    }
     return this.driver.listObjects(container, options);
   }
 
-  /** Upload from any source; the data is checksummed on the way and verified before it becomes visible. */
+  /**
+   * Upload from any source. The data is checksummed on the way and verified before it becomes visible;
+   * large uploads go multipart (parallel parts, bounded memory) and a failed one is aborted.
+   */
   async upload(
     container: string,
     name: string,
     source: UploadSource,
-    options: UploadOptions = {},
+    options: UploadOptions<ExtrasOf<D>> = {},
   ): Promise<ObjectInfo> {
-    checkContainerName(container);
+    this.checkContainer(container);
     checkObjectName(name);
     if (options.size !== undefined && (!Number.isSafeInteger(options.size) || options.size < 0)) {
       throw new InvalidInputError(`Upload size ${options.size} must be a whole number ≥ 0`);
     }
-    const { stream, size } = await openSource(source, options.size);
-    const meter = new Meter(size, options.expect, options.onProgress);
-    const what = `Upload of ${container}/${name} to ${this.provider}`;
-    // The meter sits between the source and the driver; a source error reaches the driver's reads.
-    stream.on("error", (err) => meter.destroy(err));
-    stream.pipe(meter);
-    try {
-      return await this.driver.putObject({
+    const metadata = normaliseMetadata(options.metadata);
+    return uploadObject(
+      {
+        driver: this.driver as StorageDriver<ExtrasOf<D>>,
         container,
         name,
-        body: meter,
-        size,
-        contentType: options.contentType,
-        cacheControl: options.cacheControl,
-        contentDisposition: options.contentDisposition,
-        metadata: lowerKeys(options.metadata ?? {}),
-        verify: () => meter.verify(what),
-        checksums: () => meter.checksums(),
-        signal: options.signal,
-      });
-    } finally {
-      if (!stream.destroyed) stream.destroy();
-    }
+        metadata,
+        options,
+        what: `Upload of ${container}/${name} to ${this.provider}`,
+      },
+      source,
+      options.size,
+    );
   }
 
   async stat(container: string, name: string, options: { signal?: AbortSignal } = {}): Promise<ObjectInfo> {
-    checkContainerName(container);
+    this.checkContainer(container);
     checkObjectName(name);
     return this.driver.headObject(container, name, options.signal);
   }
@@ -135,7 +161,7 @@ export class Storage<D extends StorageDriver = StorageDriver> {
     name: string,
     options: DownloadOptions = {},
   ): Promise<{ info: ObjectInfo; body: Readable }> {
-    checkContainerName(container);
+    this.checkContainer(container);
     checkObjectName(name);
     checkRange(options.range);
     const result = await this.driver.getObject(container, name, {
@@ -193,9 +219,160 @@ export class Storage<D extends StorageDriver = StorageDriver> {
   }
 
   async delete(container: string, name: string, options: { signal?: AbortSignal } = {}): Promise<void> {
-    checkContainerName(container);
+    this.checkContainer(container);
     checkObjectName(name);
     await this.driver.deleteObject(container, name, options.signal);
+  }
+
+  /**
+   * Delete many objects: in batches where the provider has a batch call (S3: 1000 per request), else
+   * several at a time. Names are read lazily, so an AsyncIterable of millions is fine. Per-name failures
+   * are collected, not thrown; deleting a name that does not exist succeeds.
+   */
+  async deleteMany(
+    container: string,
+    names: Iterable<string> | AsyncIterable<string>,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<DeleteManyResult> {
+    this.checkContainer(container);
+    const result: DeleteManyResult = { deleted: [], failed: [] };
+    const batchSize = this.driver.deleteObjects
+      ? (this.driver.maxBatchDelete ?? DEFAULT_BATCH)
+      : DELETE_CONCURRENCY;
+    let batch: string[] = [];
+    const flush = async (): Promise<void> => {
+      const todo = batch;
+      batch = [];
+      if (todo.length === 0) return;
+      const outcomes: DeleteOutcome[] = this.driver.deleteObjects
+        ? await this.driver.deleteObjects(container, todo, options.signal)
+        : await Promise.all(
+            todo.map((name) =>
+              this.driver.deleteObject(container, name, options.signal).then(
+                (): DeleteOutcome => ({ name }),
+                (error: unknown): DeleteOutcome => ({
+                  name,
+                  error: error instanceof Error ? error : new Error(String(error)),
+                }),
+              ),
+            ),
+          );
+      for (const outcome of outcomes) {
+        if (outcome.error) result.failed.push({ name: outcome.name, error: outcome.error });
+        else result.deleted.push(outcome.name);
+      }
+    };
+    for await (const name of names) {
+      checkObjectName(name);
+      batch.push(name);
+      if (batch.length >= batchSize) await flush();
+    }
+    await flush();
+    return result;
+  }
+
+  /**
+   * Copy an object. Inside one store it runs server-side where the provider can (no bytes through this
+   * process); with `options.to` (another store, e.g. another provider) the bytes stream through,
+   * checksummed, with memory bounded by the target's multipart window.
+   */
+  async copy(
+    fromContainer: string,
+    fromName: string,
+    toContainer: string,
+    toName: string,
+    options: CopyOptions<unknown> = {},
+  ): Promise<ObjectInfo> {
+    this.checkContainer(fromContainer);
+    this.checkContainer(toContainer);
+    checkObjectName(fromName);
+    checkObjectName(toName);
+    const metadata = options.metadata === undefined ? undefined : normaliseMetadata(options.metadata);
+    const from = { container: fromContainer, name: fromName };
+    const to = { container: toContainer, name: toName };
+    const target = options.to ?? this;
+    if (target.driver === this.driver && this.driver.copyObject) {
+      const info = await this.driver.copyObject({
+        from,
+        to,
+        metadata,
+        contentType: options.contentType,
+        signal: options.signal,
+      });
+      options.onProgress?.({ done: info.size, total: info.size });
+      return info;
+    }
+    return streamCopy(this, target, from, to, { ...options, ...(metadata ? { metadata } : {}) });
+  }
+
+  /** A URL anyone holding it may use for one method until it expires (S3 presigned URLs). */
+  async signedUrl(
+    container: string,
+    name: string,
+    options: SignedUrlOptions & { signal?: AbortSignal } = {},
+  ): Promise<URL> {
+    this.checkContainer(container);
+    checkObjectName(name);
+    const expiresIn = options.expiresIn ?? 900;
+    if (!Number.isSafeInteger(expiresIn) || expiresIn < 1) {
+      throw new InvalidInputError(`Signed URL lifetime ${expiresIn} must be a whole number of seconds ≥ 1`);
+    }
+    if (!this.driver.signedUrl) throw unsupported(this.provider, "signed URLs");
+    return this.driver.signedUrl({
+      container,
+      name,
+      method: options.method ?? "GET",
+      expiresIn,
+      contentType: options.contentType,
+      signal: options.signal,
+    });
+  }
+
+  /** The object's plain URL: works for public objects, or through the CDN the store was opened with. */
+  publicUrl(container: string, name: string): URL {
+    this.checkContainer(container);
+    checkObjectName(name);
+    if (!this.driver.publicUrl) throw unsupported(this.provider, "public URLs");
+    return this.driver.publicUrl(container, name);
+  }
+
+  /** Multipart uploads started and never completed or aborted (they keep costing storage on most clouds). */
+  listMultipartUploads(
+    container: string,
+    options: { prefix?: string; signal?: AbortSignal } = {},
+  ): AsyncIterable<MultipartUploadInfo> {
+    this.checkContainer(container);
+    if (!this.driver.multipart) throw unsupported(this.provider, "multipart uploads");
+    return this.driver.multipart.list(container, options);
+  }
+
+  /** Abort one unfinished multipart upload (as listed by `listMultipartUploads`). */
+  async abortMultipartUpload(
+    upload: MultipartUploadInfo,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<void> {
+    this.checkContainer(upload.container);
+    if (!this.driver.multipart) throw unsupported(this.provider, "multipart uploads");
+    await this.driver.multipart.abort(upload, options.signal);
+  }
+
+  /**
+   * Abort unfinished multipart uploads started more than `olderThan` milliseconds ago (or before that
+   * Date). Uploads whose start time the provider does not report count as old. Returns those aborted.
+   */
+  async abortStaleUploads(
+    container: string,
+    options: { olderThan: number | Date; prefix?: string; signal?: AbortSignal },
+  ): Promise<MultipartUploadInfo[]> {
+    const cutoff =
+      options.olderThan instanceof Date ? options.olderThan.getTime() : Date.now() - options.olderThan;
+    if (!Number.isFinite(cutoff)) throw new InvalidInputError("abortStaleUploads needs a valid olderThan");
+    const stale: MultipartUploadInfo[] = [];
+    for await (const upload of this.listMultipartUploads(container, options)) {
+      if (upload.initiated === undefined || upload.initiated.getTime() <= cutoff) stale.push(upload);
+    }
+    for (const upload of stale) await this.abortMultipartUpload(upload, options);
+    return stale;
   }
 
   async close(): Promise<void> {
@@ -203,14 +380,20 @@ export class Storage<D extends StorageDriver = StorageDriver> {
   }
 }
 
+function unsupported(provider: string, what: string): InvalidInputError {
+  return new InvalidInputError(`Provider "${provider}" does not support ${what}`, {
+    hint: "Check storage.capabilities before calling",
+  });
+}
+
+/** A provider that answers "not implemented" to an optional clean-up step: the step is skipped. */
+function ignoreUnsupported(err: unknown): void {
+  if (isOmnicloudError(err) && (err.status === 501 || err.code === "NotImplemented")) return;
+  throw err;
+}
+
 function expectedLength(info: ObjectInfo, range: ByteRange | undefined): number {
   if (!range) return info.size;
   const end = Math.min(range.end ?? info.size - 1, info.size - 1);
   return Math.max(0, end - range.start + 1);
-}
-
-function lowerKeys(record: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(record)) out[k.toLowerCase()] = v;
-  return out;
 }

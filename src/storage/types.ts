@@ -1,4 +1,6 @@
 import type { Readable } from "node:stream";
+import type { StorageDriver } from "./driver.js";
+import type { Storage } from "./storage.js";
 
 export interface ContainerInfo {
   name: string;
@@ -22,6 +24,8 @@ export interface ObjectInfo {
   /** Checksums the provider stored or computed, lower-case hex. */
   checksums: Checksums;
 }
+
+export type ChecksumAlgorithm = "md5" | "sha256";
 
 export interface Checksums {
   md5?: string;
@@ -47,7 +51,20 @@ export interface Progress {
   total: number | undefined;
 }
 
-export interface UploadOptions {
+/**
+ * How large uploads are split. Defaults come from the provider (S3: 8 MiB parts, 4 at a time, parts from
+ * 8 MiB up). A provider without multipart support ignores this and streams the object in one request.
+ */
+export interface MultipartOptions {
+  /** Objects larger than this many bytes go multipart. Default: the part size (local: never). */
+  threshold?: number;
+  /** Bytes per part (the last may be shorter). Raised automatically when the size is known and the provider's part count limit would be passed. */
+  partSize?: number;
+  /** Parts in flight at once; also how many parts are held in memory at most. Default 4. */
+  concurrency?: number;
+}
+
+export interface UploadOptions<X = never> {
   contentType?: string;
   metadata?: Record<string, string>;
   cacheControl?: string;
@@ -57,6 +74,10 @@ export interface UploadOptions {
   /** Expected checksum of the data; a mismatch fails the upload and leaves nothing behind. */
   expect?: Checksums;
   onProgress?: (progress: Progress) => void;
+  /** Multipart tuning, or `false` to always send one request. */
+  multipart?: MultipartOptions | false;
+  /** Provider-specific write options, typed by the driver (e.g. S3 encryption and storage class). */
+  extras?: X;
   signal?: AbortSignal;
 }
 
@@ -77,6 +98,11 @@ export interface ListOptions {
   prefix?: string;
   /** Group names by this separator into `PrefixEntry` items, like directories. */
   delimiter?: string;
+  /**
+   * Entries to ask the provider for per request. The listing still runs to the end; this only changes how
+   * many round trips it takes. Default: the provider's (1000 on S3).
+   */
+  pageSize?: number;
   signal?: AbortSignal;
 }
 
@@ -87,7 +113,68 @@ export interface CreateContainerOptions {
 }
 
 export interface DeleteContainerOptions {
-  /** Delete every object first. Without it a non-empty container is an error. */
+  /** Delete every object (and abort unfinished multipart uploads) first. Without it a non-empty container is an error. */
   force?: boolean;
   signal?: AbortSignal;
+}
+
+/** Where an object is, for copies. */
+export interface ObjectRef {
+  container: string;
+  name: string;
+}
+
+export interface CopyOptions<X = never> {
+  /**
+   * Another store to copy into (another provider, account or region). The bytes stream through this
+   * process, checksummed, never held whole. Without it the copy stays in this store and runs server-side
+   * where the provider can.
+   */
+  to?: Storage<StorageDriver<unknown>>;
+  /** Replace the metadata instead of copying the source's. */
+  metadata?: Record<string, string>;
+  /** Replace the content type instead of copying the source's. */
+  contentType?: string;
+  onProgress?: (progress: Progress) => void;
+  /** Multipart tuning for the upload side of a copy between stores. */
+  multipart?: MultipartOptions | false;
+  extras?: X;
+  signal?: AbortSignal;
+}
+
+export interface SignedUrlOptions {
+  /** GET to download, PUT to upload. Default GET. */
+  method?: "GET" | "PUT";
+  /** Seconds the URL stays valid. Default 900; the provider's limit applies (S3: 7 days). */
+  expiresIn?: number;
+  /** For PUT: the content type the uploader must send (it is part of the signature). */
+  contentType?: string;
+}
+
+/** A multipart upload that was started and neither completed nor aborted. */
+export interface MultipartUploadInfo {
+  container: string;
+  name: string;
+  uploadId: string;
+  initiated?: Date;
+}
+
+export interface DeleteManyResult {
+  /** Names deleted (names that did not exist count as deleted, as on every cloud). */
+  deleted: string[];
+  /** Names that could not be deleted, with why. */
+  failed: Array<{ name: string; error: Error }>;
+}
+
+/** What a store can do beyond the portable core, so callers can choose a path instead of catching errors. */
+export interface StorageCapabilities {
+  multipart: boolean;
+  /** Copies inside the store run on the provider, without the bytes passing through this process. */
+  serverSideCopy: boolean;
+  /** Many objects are deleted per request. */
+  batchDelete: boolean;
+  signedUrls: boolean;
+  publicUrls: boolean;
+  /** Checksums the provider itself checks on upload, so data corrupted in transit is refused. */
+  verifiedChecksums: readonly ChecksumAlgorithm[];
 }

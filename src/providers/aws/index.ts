@@ -26,6 +26,16 @@ export {
   partitionOf,
 } from "./endpoints.js";
 export {
+  createS3Storage,
+  type S3CannedAcl,
+  S3Driver,
+  type S3Encryption,
+  type S3ObjectDetails,
+  type S3StorageClass,
+  type S3StorageOptions,
+  type S3WriteExtras,
+} from "./s3.js";
+export {
   canUseVirtualHost,
   encodeS3Key,
   type S3Address,
@@ -34,6 +44,13 @@ export {
   s3Address,
   virtualHostProblem,
 } from "./s3-addressing.js";
+export {
+  compatibleOptions,
+  S3_COMPATIBLE,
+  type S3CompatibleOptions,
+  s3CompatibleFactory,
+} from "./s3-compatible.js";
+export { bucketNameProblem } from "./s3-names.js";
 export {
   type ChunkedUpload,
   type ChunkedUploadInput,

@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream, type Dirent } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { pathToFileURL } from "node:url";
 import { AlreadyExistsError, InvalidInputError, NotFoundError, ProviderError } from "../../core/errors.js";
-import type { PutRequest, StorageDriver } from "../../storage/driver.js";
+import type { CopyRequest, PutRequest, StorageDriver } from "../../storage/driver.js";
 import type {
   ByteRange,
   ContainerInfo,
@@ -14,6 +15,7 @@ import type {
   ListEntry,
   ObjectInfo,
 } from "../../storage/types.js";
+import { LocalMultipart } from "./multipart.js";
 import { checkLocalContainer, objectPath, RESERVED, sidecarPath } from "./paths.js";
 
 export interface LocalStorageOptions {
@@ -21,7 +23,7 @@ export interface LocalStorageOptions {
   root?: string;
 }
 
-interface Sidecar {
+export interface Sidecar {
   contentType?: string;
   cacheControl?: string;
   contentDisposition?: string;
@@ -48,17 +50,21 @@ function errno(err: unknown): string | undefined {
 export class LocalStorageDriver implements StorageDriver {
   readonly provider = PROVIDER;
   readonly root: string;
+  readonly verifiedChecksums = ["md5", "sha256"] as const;
+  /** Emulated with part files beside the container, so large uploads behave as on the clouds. */
+  readonly multipart: LocalMultipart = new LocalMultipart(this);
 
   constructor(options: LocalStorageOptions = {}) {
     this.root = resolve(options.root ?? defaultRoot());
   }
 
-  private containerDir(name: string): string {
+  containerDir(name: string): string {
     checkLocalContainer(name);
     return join(this.root, name);
   }
 
-  private async requireContainer(name: string): Promise<string> {
+  /** The container's folder, which must exist. */
+  async requireContainer(name: string): Promise<string> {
     const dir = this.containerDir(name);
     try {
       if ((await stat(dir)).isDirectory()) return dir;
@@ -84,6 +90,10 @@ export class LocalStorageDriver implements StorageDriver {
       const info = await stat(join(this.root, name));
       yield { name, createdAt: info.birthtime.getTime() > 0 ? info.birthtime : info.mtime };
     }
+  }
+
+  checkContainerName(name: string): void {
+    checkLocalContainer(name);
   }
 
   async createContainer(name: string, _options: CreateContainerOptions): Promise<ContainerInfo> {
@@ -150,7 +160,7 @@ export class LocalStorageDriver implements StorageDriver {
     }
   }
 
-  private async info(dir: string, container: string, name: string): Promise<ObjectInfo> {
+  async info(dir: string, container: string, name: string): Promise<ObjectInfo> {
     const path = objectPath(dir, name);
     let size: number;
     let mtime: Date;
@@ -187,43 +197,97 @@ export class LocalStorageDriver implements StorageDriver {
 
   async putObject(request: PutRequest): Promise<ObjectInfo> {
     const dir = await this.requireContainer(request.container);
-    const target = objectPath(dir, request.name);
-    const tmpDir = join(dir, `${RESERVED}-tmp`);
-    await mkdir(tmpDir, { recursive: true });
-    const temp = join(tmpDir, randomBytes(8).toString("hex"));
-    let placed = false;
+    objectPath(dir, request.name);
+    const temp = await this.tempFile(dir);
     try {
-      // `flush` fsyncs before close: the rename below must never expose a file whose bytes are not on disk.
-      await pipeline(request.body, createWriteStream(temp, { flags: "wx", flush: true }), {
-        ...(request.signal ? { signal: request.signal } : {}),
-      });
+      const body = request.body;
+      // `flush` fsyncs before close: the rename in commit() must never expose a file whose bytes are not on disk.
+      if (body.kind === "bytes") {
+        await writeFile(temp, body.bytes, {
+          flag: "wx",
+          flush: true,
+          ...(request.signal ? { signal: request.signal } : {}),
+        });
+      } else {
+        await pipeline(body.stream, createWriteStream(temp, { flags: "wx", flush: true }), {
+          ...(request.signal ? { signal: request.signal } : {}),
+        });
+      }
       request.verify();
       const digest = request.checksums();
-      const sidecar: Sidecar = {
+      return await this.commit(dir, request.container, request.name, temp, {
         contentType: request.contentType,
         cacheControl: request.cacheControl,
         contentDisposition: request.contentDisposition,
         metadata: request.metadata,
         md5: digest.md5,
         sha256: digest.sha256,
-      };
-      await mkdir(dirname(target), { recursive: true }).catch((err: unknown) => {
-        throw conflict(request.container, request.name, err);
       });
-      const sidecarTemp = `${temp}.json`;
-      await writeFile(sidecarTemp, JSON.stringify(sidecar));
-      try {
-        await rename(temp, target);
-      } catch (err) {
-        await rm(sidecarTemp, { force: true });
-        throw conflict(request.container, request.name, err);
-      }
-      placed = true;
-      await rename(sidecarTemp, sidecarPath(dir, request.name));
     } finally {
-      if (!placed) await rm(temp, { force: true });
+      await rm(temp, { force: true });
     }
-    return this.info(dir, request.container, request.name);
+  }
+
+  /** A fresh temp file name inside the container (same filesystem, so the final rename is atomic). */
+  async tempFile(dir: string): Promise<string> {
+    const tmpDir = join(dir, `${RESERVED}-tmp`);
+    await mkdir(tmpDir, { recursive: true });
+    return join(tmpDir, randomBytes(8).toString("hex"));
+  }
+
+  /**
+   * Make a finished temp file the object `name`: its metadata is written beside it, then both are renamed
+   * into place. Shared by single uploads, multipart completion and copies.
+   */
+  async commit(
+    dir: string,
+    container: string,
+    name: string,
+    temp: string,
+    sidecar: Sidecar,
+  ): Promise<ObjectInfo> {
+    const target = objectPath(dir, name);
+    await mkdir(dirname(target), { recursive: true }).catch((err: unknown) => {
+      throw conflict(container, name, err);
+    });
+    const sidecarTemp = `${temp}.json`;
+    await writeFile(sidecarTemp, JSON.stringify(sidecar));
+    try {
+      await rename(temp, target);
+    } catch (err) {
+      await rm(sidecarTemp, { force: true });
+      throw conflict(container, name, err);
+    }
+    await rename(sidecarTemp, sidecarPath(dir, name));
+    return this.info(dir, container, name);
+  }
+
+  /** Copies the file and its metadata (or the replacement metadata) through a temp file. */
+  async copyObject(request: CopyRequest): Promise<ObjectInfo> {
+    const fromDir = await this.requireContainer(request.from.container);
+    const toDir = await this.requireContainer(request.to.container);
+    const source = await this.info(fromDir, request.from.container, request.from.name);
+    objectPath(toDir, request.to.name);
+    const temp = await this.tempFile(toDir);
+    try {
+      await copyFile(objectPath(fromDir, request.from.name), temp);
+      const replace = request.metadata !== undefined || request.contentType !== undefined;
+      return await this.commit(toDir, request.to.container, request.to.name, temp, {
+        contentType: request.contentType ?? source.contentType,
+        cacheControl: source.cacheControl,
+        contentDisposition: source.contentDisposition,
+        metadata: replace ? (request.metadata ?? {}) : source.metadata,
+        md5: source.checksums.md5,
+        sha256: source.checksums.sha256,
+      });
+    } finally {
+      await rm(temp, { force: true });
+    }
+  }
+
+  /** A file: URL. "Public" here means readable by anyone who can read the folder. */
+  publicUrl(container: string, name: string): URL {
+    return pathToFileURL(objectPath(this.containerDir(container), name));
   }
 
   async getObject(
