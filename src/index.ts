@@ -2,7 +2,7 @@
 // providers by name and imports each driver only when it is opened.
 
 export { openBackup } from "./backup/index.js";
-export { openCompute } from "./compute/index.js";
+export { type Compute, openCompute } from "./compute/open.js";
 export { openContainer } from "./container/index.js";
 export * from "./core/errors.js";
 export {

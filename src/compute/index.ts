@@ -1,9 +1,21 @@
-// omnicloud/compute: the portable compute API. Its model and providers land with the compute issue; until then
-// this entry opens third-party compute providers registered through registerProvider().
-import { openProvider } from "../core/registry.js";
-import "../providers/builtin.js";
-
-/** Open a registered compute provider by name; the driver module is imported on first use. */
-export function openCompute<TDriver>(provider: string, options: object = {}): Promise<TDriver> {
-  return openProvider<TDriver, object>("compute", provider, options);
-}
+// omnicloud/compute: the portable compute API (nodes, sizes, images, locations, key pairs, volumes,
+// snapshots, waiters), its state model, and the contract drivers implement.
+export { Compute } from "./compute.js";
+export type {
+  ComputeDriver,
+  CreateExtrasOf,
+  CreateNodeRequest,
+  ImageDriver,
+  KeyPairDriver,
+  NodeExtraOf,
+  NodeNameRules,
+  PowerRequest,
+  SnapshotDriver,
+  VolumeDriver,
+} from "./driver.js";
+export { NodeStateError, UnsupportedOperationError } from "./errors.js";
+export { openCompute } from "./open.js";
+export { closestMatches } from "./resolve.js";
+export { isNodeState, NODE_STATES, type NodeState, unreachableFrom } from "./states.js";
+export type * from "./types.js";
+export type { WaitOptions } from "./waiters.js";

@@ -63,3 +63,13 @@ registerProvider({
   features: ["alias", "atomic-changes"],
   load: async () => (await import("./powerdns/dns.js")).createPowerDns,
 });
+
+registerProvider({
+  service: "compute",
+  name: "libvirt",
+  title: "libvirt (KVM/QEMU through qemu:///session, or the in-process test driver)",
+  aliases: ["kvm", "qemu"],
+  local: true,
+  features: ["idempotent-create", "volumes", "snapshots", "images", "networks", "storage-pools"],
+  load: async () => (await import("./libvirt/compute.js")).createLibvirtCompute,
+});
