@@ -15,5 +15,7 @@ export const EXIT_CODES: Record<ErrorKind | "Ok" | "Usage", number> = {
   Network: 9,
   Integrity: 10,
   Provider: 11,
+  Conflict: 12,
+  Unsupported: 13,
   Aborted: 130,
 };

@@ -14,7 +14,8 @@ const GLOBAL_OPTIONS = `Global options (anywhere on the line):
       --no-progress    no progress bars or wait timers (they only show when stderr is a terminal)`;
 
 const EXIT_CODES = `Exit codes: 0 ok, 1 internal, 2 usage or invalid input, 3 not found, 4 already exists, 5 auth,
-  6 permission, 7 rate limited, 8 timeout, 9 network, 10 integrity, 11 provider error, 130 interrupted.`;
+  6 permission, 7 rate limited, 8 timeout, 9 network, 10 integrity, 11 provider error, 12 conflict,
+  13 unsupported, 130 interrupted.`;
 
 export function mainHelp(): string {
   const width = Math.max(...GROUPS.map((g) => g.name.length)) + 2;

@@ -2,7 +2,7 @@
  * Compute's own error classes. Both extend core classes, so code that branches on `kind` or on the core
  * class keeps working; the subclasses add the facts a caller needs to act.
  */
-import { InvalidInputError, type OmnicloudErrorOptions, ProviderError } from "../core/errors.js";
+import { type OmnicloudErrorOptions, ProviderError, UnsupportedError } from "../core/errors.js";
 import type { NodeState } from "./states.js";
 
 /**
@@ -10,7 +10,7 @@ import type { NodeState } from "./states.js";
  * Raised before any request where the driver declares the capability missing, or mapped from the
  * provider's own "not supported" answer. Check `compute.capabilities` first to avoid it.
  */
-export class UnsupportedOperationError extends InvalidInputError {
+export class UnsupportedOperationError extends UnsupportedError {
   readonly operation: string;
 
   constructor(provider: string, operation: string, options: OmnicloudErrorOptions = {}) {

@@ -38,6 +38,8 @@ export type ErrorKind =
   | "Network"
   | "Integrity"
   | "Aborted"
+  | "Conflict"
+  | "Unsupported"
   | "Provider"
   | "Internal";
 
@@ -153,6 +155,19 @@ export class AbortedError extends OmnicloudError {
   override readonly kind = "Aborted";
 }
 
+/**
+ * The request clashes with the resource's current state: a non-empty container, a node that must be stopped
+ * first, a precondition that no longer holds (HTTP 409 or 412 unless the provider says it is a duplicate).
+ */
+export class ConflictError extends OmnicloudError {
+  override readonly kind = "Conflict";
+}
+
+/** The provider cannot do this at all; raised before any request where a driver declares it missing. */
+export class UnsupportedError extends OmnicloudError {
+  override readonly kind = "Unsupported";
+}
+
 /** Any other provider failure, with everything the provider told us. */
 export class ProviderError extends OmnicloudError {
   override readonly kind = "Provider";
@@ -170,6 +185,8 @@ export const errorClasses = {
   Network: NetworkError,
   Integrity: IntegrityError,
   Aborted: AbortedError,
+  Conflict: ConflictError,
+  Unsupported: UnsupportedError,
   Provider: ProviderError,
   Internal: OmnicloudError,
 } as const satisfies Record<ErrorKind, typeof OmnicloudError>;
@@ -189,6 +206,9 @@ export function kindForStatus(status: number): ErrorKind {
       return "NotFound";
     case 408:
       return "Timeout";
+    case 409:
+    case 412:
+      return "Conflict";
     case 429:
       return "RateLimit";
     default:

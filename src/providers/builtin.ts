@@ -73,3 +73,48 @@ registerProvider({
   features: ["idempotent-create", "volumes", "snapshots", "images", "networks", "storage-pools"],
   load: async () => (await import("./libvirt/compute.js")).createLibvirtCompute,
 });
+
+registerProvider({
+  service: "dns",
+  name: "rfc2136",
+  title: "RFC 2136 dynamic updates with TSIG, read by AXFR (BIND 9, Knot DNS, ...)",
+  aliases: ["nsupdate", "ddns"],
+  features: ["tsig", "axfr", "atomic-changes", "zone-provisioning-hook"],
+  load: async () => (await import("./rfc2136/dns.js")).createRfc2136,
+});
+
+registerProvider({
+  service: "dns",
+  name: "route53",
+  title: "Amazon Route 53",
+  aliases: ["aws-route53", "amazon-route53"],
+  features: ["alias", "atomic-changes", "sigv4"],
+  load: async () => (await import("./aws/route53.js")).createRoute53,
+});
+
+registerProvider({
+  service: "dns",
+  name: "cloudflare",
+  title: "Cloudflare DNS (API v4)",
+  aliases: ["cloudflare-dns", "cf"],
+  features: ["alias", "per-record-api"],
+  load: async () => (await import("./cloudflare/dns.js")).createCloudflareDns,
+});
+
+registerProvider({
+  service: "dns",
+  name: "digitalocean",
+  title: "DigitalOcean DNS (API v2 domains)",
+  aliases: ["digitalocean-dns", "do"],
+  features: ["per-record-api"],
+  load: async () => (await import("./digitalocean/dns.js")).createDigitalOceanDns,
+});
+
+registerProvider({
+  service: "dns",
+  name: "linode",
+  title: "Linode (Akamai) DNS Manager (API v4)",
+  aliases: ["linode-dns", "akamai-linode-dns"],
+  features: ["per-record-api"],
+  load: async () => (await import("./linode/dns.js")).createLinodeDns,
+});

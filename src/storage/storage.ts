@@ -4,7 +4,7 @@ import { rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { InvalidInputError, isOmnicloudError } from "../core/errors.js";
+import { InvalidInputError, isOmnicloudError, UnsupportedError } from "../core/errors.js";
 import { streamCopy } from "./copy.js";
 import type { DeleteOutcome, ExtrasOf, StorageDriver } from "./driver.js";
 import { Meter } from "./meter.js";
@@ -380,8 +380,8 @@ export class Storage<D extends StorageDriver<unknown> = StorageDriver<unknown>> 
   }
 }
 
-function unsupported(provider: string, what: string): InvalidInputError {
-  return new InvalidInputError(`Provider "${provider}" does not support ${what}`, {
+function unsupported(provider: string, what: string): UnsupportedError {
+  return new UnsupportedError(`Provider "${provider}" does not support ${what}`, {
     hint: "Check storage.capabilities before calling",
   });
 }

@@ -31,6 +31,8 @@ export interface DnsSuiteOptions {
   types: ReadonlySet<RecordType>;
   /** Types `observe` cannot see (ALIAS needs a resolver on PowerDNS); they are checked through the API only. */
   unobservable?: ReadonlySet<RecordType>;
+  /** Why a type outside `types` is not stored, shown in the skipped test's name. */
+  skipReasons?: Partial<Record<RecordType, string>>;
   /** Starts the backend, or returns the reason it cannot (the caller decides whether that fails or skips). */
   start: () => Promise<DnsBackend>;
 }
@@ -199,8 +201,11 @@ export function dnsConformanceSuite(options: DnsSuiteOptions): void {
 
     for (const sample of samples(zone)) {
       const type = sample.input.type;
+      const skipped = options.types.has(type)
+        ? ""
+        : ` (skipped: ${options.skipReasons?.[type] ?? "the provider does not store this type"})`;
       it.skipIf(!options.types.has(type))(
-        `round-trips a ${type} record: API, listing, id and the server`,
+        `round-trips a ${type} record: API, listing, id and the server${skipped}`,
         async () => {
           const record = await dns.createRecord(zone, sample.input);
           expect(record.type).toBe(type);

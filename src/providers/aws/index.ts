@@ -25,6 +25,8 @@ export {
   type EndpointOptions,
   partitionOf,
 } from "./endpoints.js";
+export { createRoute53, Route53Driver, type Route53Options } from "./route53.js";
+export { parseRoute53Error } from "./route53-errors.js";
 export {
   createS3Storage,
   type S3CannedAcl,
