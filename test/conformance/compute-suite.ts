@@ -335,7 +335,8 @@ export function computeConformanceSuite(target: ComputeSuiteTarget): void {
         const bad = await compute
           .createNode({ ...base(), auth: { sshKey: "not a key" } })
           .catch((e: unknown) => e);
-        expect(bad).toBeInstanceOf(InvalidInputError);
+        // A provider that takes no keys at all says so first; one that does checks the key's form.
+        expect(bad).toBeInstanceOf(kinds.includes("sshKey") ? InvalidInputError : UnsupportedOperationError);
         const both = await compute
           .createNode({ ...base(), auth: { sshKey: key, password: "x" } as never })
           .catch((e: unknown) => e);

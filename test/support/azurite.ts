@@ -4,12 +4,12 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isOmnicloudError } from "../../src/core/errors.js";
 import { Transport } from "../../src/core/transport/transport.js";
+import { freePort, stopChild } from "./child-process.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const BLOB_MAIN = join(repoRoot, "node_modules", "azurite", "dist", "src", "blob", "main.js");
@@ -25,43 +25,6 @@ export interface Azurite {
   command: string[];
   /** SIGTERM, then SIGKILL after 10 s; resolves once the process has exited. Removes the state dir. */
   stop(): Promise<void>;
-}
-
-/** A port free at this instant on 127.0.0.1 (the OS picks it; a clash with a later bind is retried). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok, fail) => {
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => ok());
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address !== null ? address.port : 0;
-  await new Promise<void>((ok) => server.close(() => ok()));
-  return port;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((ok) => child.once("exit", () => ok()));
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  const done = exited(child);
-  if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-    process.kill(child.pid, "SIGTERM");
-    let timer: NodeJS.Timeout | undefined;
-    const escalated = new Promise<void>((ok) => {
-      timer = setTimeout(() => {
-        if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-          process.kill(child.pid, "SIGKILL");
-        }
-        ok();
-      }, 10_000);
-    });
-    await Promise.race([done, escalated]);
-    clearTimeout(timer);
-  }
-  await done;
 }
 
 /**

@@ -7,14 +7,13 @@
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createSocket } from "node:dgram";
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { formatRdata } from "../../src/dns/presentation.js";
 import type { RecordType } from "../../src/dns/types.js";
+import { freePort, stopChild } from "./child-process.js";
 import { queryDns } from "./dns-query.js";
 import { bindKeyConfig, makeTestKeys, type TestKey } from "./tsig-keys.js";
 
@@ -37,55 +36,6 @@ export interface Bind extends RunningServer {
   statisticsUrl: string;
   /** Where new zone files go (the server reads them by absolute path). */
   zoneDir: string;
-}
-
-/** A port free for TCP and (when asked) UDP on 127.0.0.1 at this instant. */
-export async function freePort(udpToo: boolean): Promise<number> {
-  for (let tries = 0; tries < 20; tries++) {
-    const server = createServer();
-    await new Promise<void>((ok, fail) => {
-      server.once("error", fail);
-      server.listen(0, "127.0.0.1", () => ok());
-    });
-    const address = server.address();
-    const port = typeof address === "object" && address !== null ? address.port : 0;
-    await new Promise<void>((ok) => server.close(() => ok()));
-    if (!udpToo) return port;
-    const udp = createSocket("udp4");
-    const free = await new Promise<boolean>((ok) => {
-      udp.once("error", () => ok(false));
-      udp.bind(port, "127.0.0.1", () => ok(true));
-    });
-    await new Promise<void>((ok) => udp.close(() => ok()));
-    if (free) return port;
-  }
-  throw new Error("no port free for both TCP and UDP on 127.0.0.1 after 20 tries");
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((ok) => child.once("exit", () => ok()));
-}
-
-/** SIGTERM the child's own PID, SIGKILL after 10 s, and wait for it to exit. */
-export async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.pid === undefined) return;
-  const done = exited(child);
-  if (child.exitCode === null && child.signalCode === null) {
-    process.kill(child.pid, "SIGTERM");
-    let timer: NodeJS.Timeout | undefined;
-    const escalated = new Promise<void>((ok) => {
-      timer = setTimeout(() => {
-        if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-          process.kill(child.pid, "SIGKILL");
-        }
-        ok();
-      }, 10_000);
-    });
-    await Promise.race([done, escalated]);
-    clearTimeout(timer);
-  }
-  await done;
 }
 
 /**
@@ -183,9 +133,9 @@ export async function startBind(): Promise<Bind> {
       rndcKeyFile,
       `key "rndc-key" {\n  algorithm hmac-sha256;\n  secret "${rndcSecret}";\n};\n`,
     );
-    const dnsPort = await freePort(true);
-    const controlPort = await freePort(false);
-    const statsPort = await freePort(false);
+    const dnsPort = await freePort({ udp: true });
+    const controlPort = await freePort();
+    const statsPort = await freePort();
     const configPath = join(state, "named.conf");
     await writeFile(configPath, namedConfig({ state, dnsPort, controlPort, statsPort }));
     const stop0 = async (): Promise<void> => {

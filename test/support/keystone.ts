@@ -10,12 +10,12 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { accessSync, constants, existsSync } from "node:fs";
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, it } from "vitest";
 import { isOmnicloudError } from "../../src/core/errors.js";
 import { Transport } from "../../src/core/transport/transport.js";
+import { freePort, inCi, stopChild } from "./child-process.js";
 
 export const KEYSTONE_PACKAGES = ["keystone", "uwsgi-core", "uwsgi-plugin-python3", "sqlite3"];
 const PYTHON3_PLUGIN = "/usr/lib/uwsgi/plugins/python3_plugin.so";
@@ -43,11 +43,6 @@ export interface Keystone {
 export interface KeystoneOptions {
   /** `[token] expiration` in seconds; Keystone's default is 3600. */
   tokenExpirationSeconds?: number;
-}
-
-function inCi(): boolean {
-  const ci = process.env.CI;
-  return ci !== undefined && ci !== "" && ci !== "0" && ci.toLowerCase() !== "false";
 }
 
 /** The executable `name` on PATH (plus the sbin dirs a non-login root shell may lack), or undefined. */
@@ -97,19 +92,6 @@ export function keystoneMissing(): string | undefined {
   return typeof tools === "string" ? tools : undefined;
 }
 
-/** A port free at this instant on 127.0.0.1 (a clash with a later bind is retried). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok, fail) => {
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => ok());
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address !== null ? address.port : 0;
-  await new Promise<void>((ok) => server.close(() => ok()));
-  return port;
-}
-
 /** The environment without OS_* variables: keystone-manage lets OS_BOOTSTRAP_* override its flags. */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -152,30 +134,6 @@ async function tail(file: string, bytes = 4_000): Promise<string> {
   } catch {
     return "(no log)";
   }
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((ok) => child.once("exit", () => ok()));
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  const done = exited(child);
-  if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-    process.kill(child.pid, "SIGTERM");
-    let timer: NodeJS.Timeout | undefined;
-    const escalated = new Promise<void>((ok) => {
-      timer = setTimeout(() => {
-        if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-          process.kill(child.pid, "SIGKILL");
-        }
-        ok();
-      }, 10_000);
-    });
-    await Promise.race([done, escalated]);
-    clearTimeout(timer);
-  }
-  await done;
 }
 
 class BindError extends Error {}

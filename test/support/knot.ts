@@ -10,7 +10,8 @@ import { mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { freePort, type RunningServer, stopChild, waitForDns } from "./bind.js";
+import { type RunningServer, waitForDns } from "./bind.js";
+import { freePort, stopChild } from "./child-process.js";
 import { knotKeyConfig, makeTestKeys, type TestKey } from "./tsig-keys.js";
 
 const run = promisify(execFile);
@@ -74,7 +75,7 @@ export async function startKnot(): Promise<Knot> {
     await mkdir(join(state, "run"));
     await mkdir(join(state, "db"));
     const keys = makeTestKeys();
-    const dnsPort = await freePort(true);
+    const dnsPort = await freePort({ udp: true });
     const socket = join(state, "run", "knot.sock");
     const configPath = join(state, "knot.conf");
     await writeFile(configPath, knotConfig({ state, dnsPort, socket, zoneDir, keys }));

@@ -19,6 +19,7 @@ import { chown, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { stopChild } from "./child-process.js";
 
 const run = promisify(execFile);
 
@@ -88,30 +89,6 @@ function groupId(name: string): number | undefined {
     if (group === name && gid !== undefined) return Number(gid);
   }
   return undefined;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((ok) => child.once("exit", () => ok()));
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  const done = exited(child);
-  if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-    process.kill(child.pid, "SIGTERM");
-    let timer: NodeJS.Timeout | undefined;
-    const escalated = new Promise<void>((ok) => {
-      timer = setTimeout(() => {
-        if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-          process.kill(child.pid, "SIGKILL");
-        }
-        ok();
-      }, 10_000);
-    });
-    await Promise.race([done, escalated]);
-    clearTimeout(timer);
-  }
-  await done;
 }
 
 async function virsh(uri: string, ...args: string[]): Promise<string> {

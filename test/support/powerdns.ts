@@ -5,15 +5,14 @@
  * Stopped by its PID: SIGTERM, SIGKILL after 10 s, then wait for its exit.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { createSocket } from "node:dgram";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { isOmnicloudError } from "../../src/core/errors.js";
 import { Transport } from "../../src/core/transport/transport.js";
+import { freePort, stopChild } from "./child-process.js";
 import { queryDns } from "./dns-query.js";
 
 const run = promisify(execFile);
@@ -49,55 +48,6 @@ async function findSchema(): Promise<string> {
   throw new Error(
     "the pdns-backend-sqlite3 schema was not found: install the packages in scripts/apt/dns.txt",
   );
-}
-
-/** A port free for TCP and UDP at this instant on 127.0.0.1 (DNS needs both on the same number). */
-async function freePort(udpToo: boolean): Promise<number> {
-  for (let tries = 0; tries < 20; tries++) {
-    const server = createServer();
-    await new Promise<void>((ok, fail) => {
-      server.once("error", fail);
-      server.listen(0, "127.0.0.1", () => ok());
-    });
-    const address = server.address();
-    const port = typeof address === "object" && address !== null ? address.port : 0;
-    await new Promise<void>((ok) => server.close(() => ok()));
-    if (!udpToo) return port;
-    const udp = createSocket("udp4");
-    const free = await new Promise<boolean>((ok) => {
-      udp.once("error", () => ok(false));
-      udp.bind(port, "127.0.0.1", () => ok(true));
-    });
-    await new Promise<void>((ok) => udp.close(() => ok()));
-    if (free) return port;
-  }
-  throw new Error("no port free for both TCP and UDP on 127.0.0.1 after 20 tries");
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((ok) => child.once("exit", () => ok()));
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  // A child that never started (spawn failed) has no PID and emits no 'exit'.
-  if (child.pid === undefined) return;
-  const done = exited(child);
-  if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-    process.kill(child.pid, "SIGTERM");
-    let timer: NodeJS.Timeout | undefined;
-    const escalated = new Promise<void>((ok) => {
-      timer = setTimeout(() => {
-        if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-          process.kill(child.pid, "SIGKILL");
-        }
-        ok();
-      }, 10_000);
-    });
-    await Promise.race([done, escalated]);
-    clearTimeout(timer);
-  }
-  await done;
 }
 
 export function powerDnsConfig(o: {
@@ -196,8 +146,8 @@ export async function startPowerDns(): Promise<PowerDns> {
     await mkdir(join(state, "sock"));
     const db = join(state, "pdns.sqlite3");
     await run("sqlite3", [db, `.read ${schema}`]);
-    const dnsPort = await freePort(true);
-    const apiPort = await freePort(false);
+    const dnsPort = await freePort({ udp: true });
+    const apiPort = await freePort();
     const apiKey = `test-${Math.random().toString(36).slice(2)}`;
     const config = powerDnsConfig({ state, db, dnsPort, apiPort, apiKey });
     await writeFile(join(state, "pdns.conf"), config);

@@ -5,12 +5,12 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isOmnicloudError } from "../../src/core/errors.js";
 import { Transport } from "../../src/core/transport/transport.js";
+import { freePort, isRunning, stopChild } from "./child-process.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const MAIN = join(repoRoot, "node_modules", "s3rver", "bin", "s3rver.js");
@@ -30,43 +30,12 @@ export interface S3rver {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok, fail) => {
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => ok());
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address !== null ? address.port : 0;
-  await new Promise<void>((ok) => server.close(() => ok()));
-  return port;
-}
-
-function running(child: ChildProcess): boolean {
-  return child.exitCode === null && child.signalCode === null;
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  const exited = running(child)
-    ? new Promise<void>((ok) => child.once("exit", () => ok()))
-    : Promise.resolve();
-  if (running(child) && child.pid !== undefined) {
-    process.kill(child.pid, "SIGTERM");
-    const timer = setTimeout(() => {
-      if (running(child) && child.pid !== undefined) process.kill(child.pid, "SIGKILL");
-    }, 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  await exited;
-}
-
 /** Poll the real protocol every 100 ms (any HTTP status means it is up); give up if the child exits. */
 async function waitReady(child: ChildProcess, url: string, attempts: number): Promise<void> {
   const probe = new Transport({ provider: "s3rver-probe", retry: false, connectTimeoutMs: 1_000 });
   try {
     for (let i = 0; i < attempts; i++) {
-      if (!running(child))
+      if (!isRunning(child))
         throw new Error(
           `s3rver exited (code ${child.exitCode}, signal ${child.signalCode}) before it was ready`,
         );

@@ -7,10 +7,14 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { freePort, inCi, stopChild } from "./child-process.js";
+
+// Re-exported: the deploy tests take them from here.
+export { freePort, stopChild };
 
 const run = promisify(execFile);
 
@@ -74,43 +78,6 @@ export async function makeKey(dir: string, name: string, o: KeyOptions = {}): Pr
   if (o.bits !== undefined) args.push("-b", String(o.bits));
   await run(SSH_KEYGEN, args);
   return { path, pub: (await readFile(`${path}.pub`, "utf8")).trim(), text: await readFile(path, "utf8") };
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok, fail) => {
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => ok());
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address !== null ? address.port : 0;
-  await new Promise<void>((ok) => server.close(() => ok()));
-  return port;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((ok) => child.once("exit", () => ok()));
-}
-
-/** SIGTERM to our own child's PID, SIGKILL after 10 s, then wait for its exit. */
-export async function stopChild(child: ChildProcess): Promise<void> {
-  const done = exited(child);
-  if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-    process.kill(child.pid, "SIGTERM");
-    let timer: NodeJS.Timeout | undefined;
-    const escalated = new Promise<void>((ok) => {
-      timer = setTimeout(() => {
-        if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-          process.kill(child.pid, "SIGKILL");
-        }
-        ok();
-      }, 10_000);
-    });
-    await Promise.race([done, escalated]);
-    clearTimeout(timer);
-  }
-  await done;
 }
 
 /** One probe: connect and read the server's identification line. */
@@ -253,11 +220,6 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   }
   await rm(stateDir, { recursive: true, force: true });
   throw lastError;
-}
-
-function inCi(): boolean {
-  const ci = process.env.CI;
-  return ci !== undefined && ci !== "" && ci !== "0" && ci.toLowerCase() !== "false";
 }
 
 /**
