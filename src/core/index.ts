@@ -3,6 +3,7 @@
 
 export * from "./codec/index.js";
 export * from "./credentials/bearer.js";
+export * from "./credentials/oauth2.js";
 export { type Expiring, RefreshingCredential, type RefreshingOptions } from "./credentials/refreshing.js";
 export * from "./errors.js";
 export type { LogSink } from "./layers/logging.js";
