@@ -2,7 +2,9 @@
  * `npm run bench` — builds (`npm run build`), then runs every suite against the compiled dist/.
  *
  *   npm run bench                      all suites
- *   npm run bench -- transport         one suite (or: coldstart)
+ *   npm run bench -- transport         one suite (or: coldstart, storage)
+ *   npm run bench -- storage --scenario put-big
+ *                                      one storage scenario (put-small, get-small, put-big, get-big)
  *   npm run bench -- --quick           tiny fixed counts, for the smoke test; the numbers mean little
  *   npm run bench -- --no-build        measure dist/ as it is
  *   node --cpu-prof --import tsx bench/run.ts transport --no-build --client omnicloud --scenario PUT
@@ -23,6 +25,7 @@ import { parseArgs } from "node:util";
 import { runColdstartBench } from "./coldstart.js";
 import { ROOT, staleBuildFiles } from "./dist.js";
 import { suiteHeading } from "./report.js";
+import { runStorageBench } from "./storage.js";
 import { runTransportBench } from "./transport.js";
 
 interface RunOptions {
@@ -36,6 +39,7 @@ const SUITES: Record<string, (options: RunOptions) => Promise<void>> = {
   transport: (o) =>
     runTransportBench({ quick: o.quick, clients: o.clients, scenarios: o.scenarios, dist: o.dist }),
   coldstart: (o) => runColdstartBench({ quick: o.quick }),
+  storage: (o) => runStorageBench({ quick: o.quick, scenarios: o.scenarios }),
 };
 
 const BUILD_TIMEOUT_MS = 300_000;

@@ -118,3 +118,12 @@ registerProvider({
   features: ["per-record-api"],
   load: async () => (await import("./linode/dns.js")).createLinodeDns,
 });
+
+registerProvider({
+  service: "storage",
+  name: "azure-blob",
+  title: "Azure Blob Storage (and the Azurite emulator)",
+  aliases: ["azure", "azure-storage", "azure-blobs", "azurite"],
+  features: ["block-blobs", "multipart", "server-side-copy", "batch-delete", "signed-urls", "sas", "md5"],
+  load: async () => (await import("./azure/blob.js")).createAzureBlobStorage,
+});

@@ -5,12 +5,13 @@ import type { Checksums, Progress } from "./types.js";
 
 /**
  * Counts and hashes bytes as they stream through, reporting progress; `verify` then checks the count and
- * digests against what was expected. MD5 is always computed (it is every provider's ETag of a simple
- * object); SHA-256 only when the caller gave one to check.
+ * digests against what was expected. MD5 is computed unless the caller opts out (it is every provider's
+ * ETag of a simple object, so uploads need it; a download with no stored MD5 to compare with does not,
+ * and hashing costs ~3.5 ms per MiB); SHA-256 only when the caller gave one to check.
  */
 export class Meter extends Transform {
   bytes = 0;
-  private readonly md5: Hash = createHash("md5");
+  private readonly md5: Hash | undefined;
   private readonly sha256: Hash | undefined;
   private digests: Checksums | undefined;
 
@@ -18,14 +19,16 @@ export class Meter extends Transform {
     private readonly expectedSize: number | undefined,
     private readonly expected: Checksums | undefined,
     private readonly onProgress: ((p: Progress) => void) | undefined,
+    options: { md5?: boolean } = {},
   ) {
     super();
+    this.md5 = options.md5 === false && !expected?.md5 ? undefined : createHash("md5");
     this.sha256 = expected?.sha256 ? createHash("sha256") : undefined;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
-    this.md5.update(chunk);
+    this.md5?.update(chunk);
     this.sha256?.update(chunk);
     this.onProgress?.({ done: this.bytes, total: this.expectedSize });
     callback(null, chunk);
@@ -34,7 +37,7 @@ export class Meter extends Transform {
   /** Digests of everything that passed, lower-case hex. Valid once the stream has ended. */
   checksums(): Checksums {
     this.digests ??= {
-      md5: this.md5.digest("hex"),
+      ...(this.md5 ? { md5: this.md5.digest("hex") } : {}),
       ...(this.sha256 ? { sha256: this.sha256.digest("hex") } : {}),
     };
     return this.digests;

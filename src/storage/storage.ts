@@ -206,7 +206,8 @@ export class Storage<D extends StorageDriver<unknown> = StorageDriver<unknown>> 
     const size = expectedLength(info, options.range);
     const wholeMd5 =
       options.range === undefined && info.checksums.md5 ? { md5: info.checksums.md5 } : undefined;
-    const meter = new Meter(size, wholeMd5, undefined);
+    // Hash only when there is a stored MD5 to compare with (not for ranges, multipart ETags, block blobs).
+    const meter = new Meter(size, wholeMd5, undefined, { md5: wholeMd5 !== undefined });
     try {
       await pipeline(body, meter, createWriteStream(temp, { flags: "wx" }), { signal: options.signal });
       meter.verify(`Download of ${container}/${name} from ${this.provider}`);

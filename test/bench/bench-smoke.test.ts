@@ -54,7 +54,7 @@ describe("npm run bench -- --quick", () => {
     expect(run.code, run.stdout + run.stderr).toBe(0);
 
     const bySuite = sections(run.stdout);
-    expect([...bySuite.keys()]).toEqual(["transport", "coldstart"]);
+    expect([...bySuite.keys()]).toEqual(["transport", "coldstart", "storage"]);
 
     const transport = ratioLines(bySuite.get("transport")!);
     for (const line of transport) expect(line).toMatch(RATIO);
@@ -76,11 +76,41 @@ describe("npm run bench -- --quick", () => {
     for (const line of coldstart) expect(line).toMatch(RATIO);
     expect(coldstart.some((l) => l.includes("import 'omnicloud' / node -e ''"))).toBe(true);
     expect(coldstart.find((l) => l.includes("import 'omnicloud'"))).toMatch(/goal ≤ 1\.5x: (met|NOT met)$/);
+
+    // Storage: omnicloud against each SDK on its server, every scenario, CPU, wall and peak RSS.
+    const storage = ratioLines(bySuite.get("storage")!);
+    for (const line of storage) expect(line).toMatch(RATIO);
+    for (const [server, sdk] of [
+      ["s3rver", "@aws-sdk/client-s3"],
+      ["azurite", "@azure/storage-blob"],
+    ] as const) {
+      for (const scenario of ["put-small", "get-small", "put-big", "get-big"]) {
+        for (const metric of ["CPU", "wall", "peak RSS"]) {
+          const label = `${server} ${scenario} omnicloud / ${sdk}`;
+          expect(
+            storage.some((l) => l.includes(label) && new RegExp(`\\s${metric}\\s`).test(l)),
+            `${label} ${metric}`,
+          ).toBe(true);
+        }
+      }
+      // Large transfers carry the issue's wall-time goal as information.
+      expect(storage.find((l) => l.includes(`${server} put-big`) && /\swall\s/.test(l))).toMatch(
+        /goal ≤ 1\.2x: (met|NOT met)$/,
+      );
+    }
   });
 
   it("runs only the suite it is asked for", async () => {
     const run = await runBench(["coldstart", "--quick"]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect([...sections(run.stdout).keys()]).toEqual(["coldstart"]);
+  });
+
+  it("runs one storage scenario when asked, on both servers", async () => {
+    const run = await runBench(["storage", "--quick", "--no-build", "--scenario", "get-small"]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const storage = ratioLines(sections(run.stdout).get("storage") ?? "");
+    expect(storage.length).toBe(6);
+    expect(storage.every((l) => l.includes("get-small"))).toBe(true);
   });
 });

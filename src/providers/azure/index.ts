@@ -1,4 +1,5 @@
-// Azure: Storage Shared Key and SAS signing, storage error parsing, and Entra ID client credentials.
+// Azure: Storage Shared Key and SAS signing, storage error parsing, Entra ID client credentials, and the
+// azure-blob storage driver.
 // Imported as a provider module, not from the package root, so users who never touch Azure pay nothing.
 export { accountKeyBytes, DEV_STORE_ACCOUNT, type StorageAccountCredentials } from "./account-key.js";
 export {
@@ -9,6 +10,17 @@ export {
   type AzureClientCredentialsOptions,
   azureAdErrorParser,
 } from "./ad-token.js";
+export {
+  type AzureAccessTier,
+  AzureBlobDriver,
+  type AzureBlobStorageOptions,
+  type AzureBlobTransportOptions,
+  type AzureBlobWriteExtras,
+  createAzureBlobStorage,
+} from "./blob.js";
+export { AZURE_BLOCK_LIMITS } from "./blob-blocks.js";
+export { blobErrorParser } from "./blob-errors.js";
+export { parseConnectionString } from "./blob-options.js";
 export { azureStorageErrorParser } from "./errors.js";
 export {
   type AccountSasOptions,
