@@ -22,6 +22,15 @@ registerProvider({
   load: async () => (await import("./aws/s3.js")).createS3Storage,
 });
 
+registerProvider({
+  service: "storage",
+  name: "azure-blob",
+  title: "Azure Blob Storage (and the Azurite emulator)",
+  aliases: ["azure", "azure-storage", "azure-blobs", "azurite"],
+  features: ["block-blobs", "multipart", "server-side-copy", "batch-delete", "signed-urls", "sas", "md5"],
+  load: async () => (await import("./azure/blob.js")).createAzureBlobStorage,
+});
+
 // S3-compatible services: the s3 driver with each service's endpoint, region and addressing rules.
 for (const [name, title, aliases] of [
   ["minio", "MinIO (S3 API)", []],
@@ -75,6 +84,41 @@ registerProvider({
 });
 
 registerProvider({
+  service: "compute",
+  name: "ec2",
+  title: "Amazon EC2 (Query API, SigV4)",
+  aliases: ["aws-ec2", "amazon-ec2"],
+  features: ["idempotent-create", "key-pairs", "volumes", "snapshots", "images", "copy-image", "spot"],
+  load: async () => (await import("./aws/ec2.js")).createEc2Compute,
+});
+
+registerProvider({
+  service: "compute",
+  name: "digitalocean",
+  title: "DigitalOcean Droplets (API v2)",
+  aliases: ["do", "digital-ocean"],
+  features: ["idempotent-create", "key-pairs", "volumes", "snapshots", "images", "image-transfer", "prices"],
+  load: async () => (await import("./digitalocean/compute.js")).createDigitalOceanCompute,
+});
+
+registerProvider({
+  service: "compute",
+  name: "openstack",
+  title: "OpenStack (Keystone v3, Nova, Glance v2, Cinder)",
+  aliases: ["nova"],
+  features: [
+    "idempotent-create",
+    "key-pairs",
+    "volumes",
+    "snapshots",
+    "images",
+    "image-upload",
+    "service-catalog",
+  ],
+  load: async () => (await import("./openstack/compute.js")).createOpenStackCompute,
+});
+
+registerProvider({
   service: "dns",
   name: "rfc2136",
   title: "RFC 2136 dynamic updates with TSIG, read by AXFR (BIND 9, Knot DNS, ...)",
@@ -117,13 +161,4 @@ registerProvider({
   aliases: ["linode-dns", "akamai-linode-dns"],
   features: ["per-record-api"],
   load: async () => (await import("./linode/dns.js")).createLinodeDns,
-});
-
-registerProvider({
-  service: "storage",
-  name: "azure-blob",
-  title: "Azure Blob Storage (and the Azurite emulator)",
-  aliases: ["azure", "azure-storage", "azure-blobs", "azurite"],
-  features: ["block-blobs", "multipart", "server-side-copy", "batch-delete", "signed-urls", "sas", "md5"],
-  load: async () => (await import("./azure/blob.js")).createAzureBlobStorage,
 });

@@ -19,6 +19,21 @@ export {
 export { type RegionOptions, type ResolvedRegion, resolveAwsRegion } from "./credentials/region.js";
 export type { AwsCredentialProvider, AwsCredentials } from "./credentials/types.js";
 export {
+  createEc2Compute,
+  Ec2Compute,
+  type Ec2ComputeOptions,
+  type Ec2CreateExtras,
+  type Ec2ImageListOptions,
+  type Ec2InstanceListOptions,
+  type Ec2NodeExtra,
+  type Ec2Region,
+  type Ec2VolumeExtra,
+} from "./ec2.js";
+export { ec2ErrorKind, parseEc2Error } from "./ec2-errors.js";
+export { EC2_API_VERSION, type Ec2TransportOptions } from "./ec2-http.js";
+export { type Ec2Filter, type Ec2Filters, Ec2Params } from "./ec2-query.js";
+export { mapImageState, mapInstanceState, mapSnapshotState, mapVolumeState } from "./ec2-states.js";
+export {
   type AwsEndpoint,
   type AwsPartition,
   awsEndpoint,

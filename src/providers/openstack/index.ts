@@ -22,13 +22,26 @@ export {
   parseCatalog,
   selectEndpoint,
 } from "./catalog.js";
+export { CinderSnapshots, type CinderVolumeExtra, CinderVolumes } from "./cinder-volumes.js";
+export {
+  createOpenStackCompute,
+  OpenStackCompute,
+  type OpenStackComputeOptions,
+  type OpenStackTransportOptions,
+} from "./compute.js";
+export { OpenStackContext, type OpenStackService } from "./compute-context.js";
+export { parseOpenStackServiceError } from "./compute-errors.js";
 export { keystoneErrorParser } from "./errors.js";
+export { type GlanceImage, GlanceImages, type GlanceUploadOptions } from "./glance-images.js";
 export {
   identityV3Url,
   type KeystoneOptions,
   KeystoneTokenProvider,
   type KeystoneTransportOptions,
 } from "./keystone.js";
+export { NovaKeyPairs } from "./nova-keypairs.js";
+export { isPrivateAddress, mapServerState, type OpenStackNodeExtra } from "./nova-parse.js";
+export type { OpenStackCreateExtras } from "./nova-servers.js";
 export { type ReauthOptions, reauthenticateOn401 } from "./reauth.js";
 export {
   type KeystoneOwnedRef,
