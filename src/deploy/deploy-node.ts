@@ -33,6 +33,16 @@ export interface DeployableCompute<TNode extends DeployableNode, TCreate> {
   destroyNode(node: TNode): Promise<void>;
 }
 
+/**
+ * Where to reach a node's sshd when it is not port 22 of one of its IPs: a guest on user-mode networking is
+ * reached through a port forwarded on the host (127.0.0.1:2222), a server behind NAT through its gateway.
+ */
+export interface SshEndpoint {
+  host: string;
+  /** Overrides `ssh.port` for this node. */
+  port?: number | undefined;
+}
+
 export interface DeployNodeOptions<TNode extends DeployableNode> extends DeployOptions {
   /** How to log in; the host comes from the node. */
   ssh: Omit<SshTarget, "host">;
@@ -42,8 +52,11 @@ export interface DeployNodeOptions<TNode extends DeployableNode> extends DeployO
   addressTimeoutMs?: number;
   /** First wait between looks for the address (default 2000 ms; it grows 1.5× per look). */
   addressIntervalMs?: number;
-  /** The address to connect to; default the first public IP, else the first private IP. */
-  address?: (node: TNode) => string | undefined;
+  /**
+   * The address to connect to, or a host and port; default the first public IP, else the first private
+   * IP. Undefined means "not yet": the node is read again until it has one or addressTimeoutMs passes.
+   */
+  address?: (node: TNode) => string | SshEndpoint | undefined;
   /** Destroy the node when any later phase fails (default false: it is left for inspection). */
   destroyOnFailure?: boolean;
 }
@@ -91,6 +104,10 @@ function defaultAddress(node: DeployableNode): string | undefined {
   return node.publicIps?.[0] ?? node.privateIps?.[0];
 }
 
+function asEndpoint(found: string | SshEndpoint | undefined): SshEndpoint | undefined {
+  return typeof found === "string" ? { host: found } : found;
+}
+
 export async function deployNode<TNode extends DeployableNode, TCreate>(
   compute: DeployableCompute<TNode, TCreate>,
   createOptions: TCreate,
@@ -98,7 +115,8 @@ export async function deployNode<TNode extends DeployableNode, TCreate>(
   options: DeployNodeOptions<TNode>,
 ): Promise<DeployNodeResult<TNode>> {
   const log = makeLogger(options.log);
-  const pickAddress = options.address ?? defaultAddress;
+  const pick = options.address ?? defaultAddress;
+  const pickAddress = (n: TNode): SshEndpoint | undefined => asEndpoint(pick(n));
   // Creation failing leaves nothing behind to report or destroy: that error goes out as it is.
   let node = await compute.createNode(createOptions);
   log.info(`node ${node.id} created`);
@@ -109,7 +127,7 @@ export async function deployNode<TNode extends DeployableNode, TCreate>(
       ...(options.signal ? { signal: options.signal } : {}),
     });
     phase = "address";
-    const address = await waitFor<string>({
+    const endpoint = await waitFor<SshEndpoint>({
       what: `an address for node ${node.id}`,
       timeoutMs: options.addressTimeoutMs ?? 300_000,
       intervalMs: options.addressIntervalMs ?? 2000,
@@ -120,18 +138,25 @@ export async function deployNode<TNode extends DeployableNode, TCreate>(
         node = await compute.getNode(node.id);
         const found = pickAddress(node);
         return found === undefined
-          ? { done: false, value: "", state: node.state }
+          ? { done: false, value: { host: "" }, state: node.state }
           : { done: true, value: found };
       },
     });
     phase = "deploy";
-    log.info(`node ${node.id} is running at ${address}`);
+    const address = endpoint.host;
+    const port = endpoint.port ?? options.ssh.port;
+    log.info(`node ${node.id} is running at ${address}${port === undefined ? "" : ` port ${port}`}`);
     // A key the provider published for this node vouches for it when the caller set no policy.
     const hostKey =
       options.ssh.hostKey ??
       (node.hostKeys && node.hostKeys.length > 0 ? { publicKey: node.hostKeys } : undefined);
     const result = await deploy(
-      { ...options.ssh, host: address, ...(hostKey === undefined ? {} : { hostKey }) },
+      {
+        ...options.ssh,
+        host: address,
+        ...(port === undefined ? {} : { port }),
+        ...(hostKey === undefined ? {} : { hostKey }),
+      },
       steps,
       options,
     );

@@ -12,6 +12,7 @@ export {
   type DeployNodeResult,
   type DeployPhase,
   deployNode,
+  type SshEndpoint,
 } from "./deploy-node.js";
 export {
   HostKeyError,

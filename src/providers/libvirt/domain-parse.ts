@@ -3,7 +3,14 @@
  * interfaces, and omnicloud's metadata if the node was made by omnicloud.
  */
 import { ProviderError } from "../../core/errors.js";
-import { METADATA_NS, type NodeMetadata, type OwnedVolume } from "./domain-xml.js";
+import {
+  FORWARD_NETDEV_ID,
+  METADATA_NS,
+  type NodeMetadata,
+  type OwnedVolume,
+  type PortForwardSpec,
+  QEMU_NS,
+} from "./domain-xml.js";
 import {
   attr,
   child,
@@ -42,6 +49,8 @@ export interface DomainFacts {
   title: string | undefined;
   disks: DiskFact[];
   interfaces: InterfaceFact[];
+  /** Host ports forwarded to the guest by the user-mode netdev omnicloud adds (see domain-xml.ts). */
+  portForwards: PortForwardSpec[];
   /** Absent for domains not made by omnicloud. */
   metadata: NodeMetadata | undefined;
 }
@@ -73,8 +82,64 @@ export function parseDomainXml(xml: string): DomainFacts {
       network: attr(child(i, "source"), "network"),
       mac: attr(child(i, "mac"), "address"),
     })),
+    portForwards: readPortForwards(domain),
     metadata: readMetadata(child(domain, "metadata")),
   };
+}
+
+/** Splits a QEMU option string at single commas; ",," is a literal comma. */
+function splitQemuOptions(text: string): string[] {
+  const parts: string[] = [];
+  let current = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "," && text[i + 1] === ",") {
+      current += ",";
+      i++;
+    } else if (c === ",") {
+      parts.push(current);
+      current = "";
+    } else {
+      current += c;
+    }
+  }
+  parts.push(current);
+  return parts;
+}
+
+const HOSTFWD = /^(tcp|udp):([^:]*):(\d+)-[^:]*:(\d+)$/;
+
+/**
+ * The hostfwd rules of our netdev, read from the <qemu:commandline> arguments. The element is found by the
+ * namespace its prefix is bound to on <domain>, as libvirt may write any prefix for it.
+ */
+function readPortForwards(domain: XmlObject): PortForwardSpec[] {
+  const prefix = Object.keys(domain)
+    .filter((k) => k.startsWith("@_xmlns:") && domain[k] === QEMU_NS)
+    .map((k) => k.slice("@_xmlns:".length))[0];
+  if (prefix === undefined) return [];
+  const args = children(domain, `${prefix}:commandline`).flatMap((c) =>
+    children(c, `${prefix}:arg`).map((a) => attr(a, "value") ?? ""),
+  );
+  const forwards: PortForwardSpec[] = [];
+  for (let i = 0; i + 1 < args.length; i++) {
+    if (args[i] !== "-netdev") continue;
+    const options = splitQemuOptions(args[i + 1]!);
+    if (options[0] !== "user" || !options.includes(`id=${FORWARD_NETDEV_ID}`)) continue;
+    for (const option of options) {
+      if (!option.startsWith("hostfwd=")) continue;
+      const m = HOSTFWD.exec(option.slice("hostfwd=".length));
+      if (m === null) continue;
+      forwards.push({
+        proto: m[1] as "tcp" | "udp",
+        // QEMU listens on every address when none is given.
+        hostAddress: m[2] === "" ? "0.0.0.0" : m[2]!,
+        hostPort: Number(m[3]),
+        guestPort: Number(m[4]),
+      });
+    }
+  }
+  return forwards;
 }
 
 function readDisk(disk: XmlObject): DiskFact {

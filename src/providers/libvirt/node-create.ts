@@ -8,11 +8,64 @@ import type { CreateNodeRequest } from "../../compute/driver.js";
 import type { Node } from "../../compute/types.js";
 import { AlreadyExistsError, InvalidInputError } from "../../core/errors.js";
 import type { LibvirtContext } from "./context.js";
-import { type DiskSpec, domainXml, type NetworkSpec, type OwnedVolume } from "./domain-xml.js";
+import {
+  type DiskSpec,
+  domainXml,
+  type FileDiskSpec,
+  type KernelBootSpec,
+  type NetworkSpec,
+  needsOwnNetdev,
+  type OwnedVolume,
+  type PortForwardSpec,
+} from "./domain-xml.js";
 import type { Ptr } from "./ffi.js";
 import { DISKLESS_IMAGE, parseVolumeId } from "./ids.js";
 import { domainFacts, type LibvirtNodeExtra, readNode } from "./node-read.js";
 import { bytesToGiB, giBToBytes, parseVolumeXml, volumeXml } from "./storage-xml.js";
+
+/** A host port forwarded to a port of the guest, over user-mode networking. */
+export interface LibvirtPortForward {
+  /** Default "tcp". */
+  proto?: "tcp" | "udp";
+  /**
+   * The IPv4 address on the host to listen on. Default "127.0.0.1": a forwarded port is reachable from this
+   * machine only, unless a wider address is asked for.
+   */
+  hostAddress?: string;
+  hostPort: number;
+  guestPort: number;
+}
+
+/** User-mode networking: needs no privileges, no bridge and no change to the host's network. */
+export interface LibvirtUserNetwork {
+  type: "user";
+  /** Host ports forwarded into the guest, e.g. 127.0.0.1:2222 to the guest's sshd (QEMU and KVM only). */
+  portForwards?: readonly LibvirtPortForward[];
+  /**
+   * Cut the guest off from the host and the outside; only the forwarded ports reach it (QEMU's
+   * restrict=on). Default false: the guest can open connections out, as with libvirt's user networking.
+   */
+  isolated?: boolean;
+}
+
+/** Direct kernel boot: the hypervisor loads these host files, so the disk needs no bootloader. */
+export interface LibvirtKernelBoot {
+  /** Absolute path of the kernel on the libvirt host. */
+  kernel: string;
+  /** Absolute path of the initramfs on the libvirt host. */
+  initrd?: string;
+  /** The kernel command line, e.g. "root=/dev/vda rw console=ttyS0". */
+  cmdline?: string;
+}
+
+/** A file on the libvirt host attached as a disk. The node does not own it: destroying the node keeps it. */
+export interface LibvirtDiskFile {
+  /** Absolute path on the libvirt host. */
+  path: string;
+  /** Default "raw". */
+  format?: "raw" | "qcow2";
+  readOnly?: boolean;
+}
 
 /** Per-create options of the libvirt provider (`CreateNodeOptions.extras`). */
 export interface LibvirtCreateExtras {
@@ -22,7 +75,13 @@ export interface LibvirtCreateExtras {
   machine?: string;
   emulator?: string;
   /** Attach one interface: to this libvirt network, or user-mode networking (works without privileges). */
-  network?: string | { type: "user" };
+  network?: string | LibvirtUserNetwork;
+  /** Boot a kernel directly instead of from the disk (e.g. a disk image that is one bare filesystem). */
+  kernelBoot?: LibvirtKernelBoot;
+  /** Host files attached as disks after the image's root disk: vda, vdb, … in order. */
+  diskFiles?: readonly LibvirtDiskFile[];
+  /** A host file the guest's first serial port (ttyS0) is written to: its boot log, for diagnosis. */
+  serialLogFile?: string;
   /** Start the node after defining it (default true, as clouds do). */
   start?: boolean;
   /** A short single-line title and a free description, shown by virsh and virt-manager. */
@@ -30,17 +89,76 @@ export interface LibvirtCreateExtras {
   description?: string;
 }
 
+/** Up to 16 file disks: vda to vdp leaves room for attached volumes, whose names stay in vd[a-z]. */
+const MAX_DISK_FILES = 16;
+
+function invalid(message: string): InvalidInputError {
+  return new InvalidInputError(message, { provider: "libvirt" });
+}
+
+/** C0 controls and DEL: never part of a path or a command line, and a newline would end one early. */
+function hasControlCharacters(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/** A path on the libvirt host: absolute, and without control characters (which no sane path has). */
+function checkHostPath(name: string, value: unknown): string {
+  if (typeof value !== "string" || !value.startsWith("/") || hasControlCharacters(value)) {
+    throw invalid(`libvirt extras.${name} must be an absolute path without control characters`);
+  }
+  return value;
+}
+
+function checkPort(name: string, value: unknown): number {
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 65535) {
+    throw invalid(`libvirt extras.${name} must be a port number from 1 to 65535, not ${String(value)}`);
+  }
+  return value as number;
+}
+
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+function checkForwards(forwards: readonly LibvirtPortForward[] | undefined): PortForwardSpec[] {
+  if (forwards === undefined) return [];
+  if (!Array.isArray(forwards)) throw invalid("libvirt extras.network.portForwards must be a list");
+  const seen = new Set<string>();
+  return forwards.map((f, i) => {
+    const at = `network.portForwards[${i}]`;
+    if (typeof f !== "object" || f === null) throw invalid(`libvirt extras.${at} must be an object`);
+    const proto = f.proto ?? "tcp";
+    if (proto !== "tcp" && proto !== "udp") {
+      throw invalid(`libvirt extras.${at}.proto must be "tcp" or "udp"`);
+    }
+    const hostAddress = f.hostAddress ?? "127.0.0.1";
+    if (typeof hostAddress !== "string" || !IPV4.test(hostAddress)) {
+      throw invalid(`libvirt extras.${at}.hostAddress must be an IPv4 address such as "127.0.0.1"`);
+    }
+    const spec: PortForwardSpec = {
+      proto,
+      hostAddress,
+      hostPort: checkPort(`${at}.hostPort`, f.hostPort),
+      guestPort: checkPort(`${at}.guestPort`, f.guestPort),
+    };
+    const key = `${proto}/${spec.hostPort}`;
+    if (seen.has(key)) {
+      throw invalid(`libvirt extras.network.portForwards: host port ${key} is forwarded twice`);
+    }
+    seen.add(key);
+    return spec;
+  });
+}
+
 function checkExtras(extras: LibvirtCreateExtras | undefined): LibvirtCreateExtras {
   if (extras === undefined) return {};
-  if (typeof extras !== "object" || extras === null) {
-    throw new InvalidInputError("libvirt create extras must be an object", { provider: "libvirt" });
-  }
+  if (typeof extras !== "object" || extras === null) throw invalid("libvirt create extras must be an object");
   for (const key of ["domainType", "arch", "machine", "emulator", "title"] as const) {
     const v = extras[key];
     if (v !== undefined && (typeof v !== "string" || v === "" || /[\r\n]/.test(v))) {
-      throw new InvalidInputError(`libvirt extras.${key} must be a non-empty single-line string`, {
-        provider: "libvirt",
-      });
+      throw invalid(`libvirt extras.${key} must be a non-empty single-line string`);
     }
   }
   const n = extras.network;
@@ -49,16 +167,59 @@ function checkExtras(extras: LibvirtCreateExtras | undefined): LibvirtCreateExtr
     !(typeof n === "string" && n !== "") &&
     !(typeof n === "object" && n?.type === "user")
   ) {
-    throw new InvalidInputError('libvirt extras.network must be a network name or { type: "user" }', {
-      provider: "libvirt",
+    throw invalid('libvirt extras.network must be a network name or { type: "user" }');
+  }
+  if (typeof n === "object") checkForwards(n.portForwards);
+  const k = extras.kernelBoot;
+  if (k !== undefined) {
+    if (typeof k !== "object" || k === null) throw invalid("libvirt extras.kernelBoot must be an object");
+    checkHostPath("kernelBoot.kernel", k.kernel);
+    if (k.initrd !== undefined) checkHostPath("kernelBoot.initrd", k.initrd);
+    if (k.cmdline !== undefined && (typeof k.cmdline !== "string" || hasControlCharacters(k.cmdline))) {
+      throw invalid("libvirt extras.kernelBoot.cmdline must be one line without control characters");
+    }
+  }
+  const files = extras.diskFiles;
+  if (files !== undefined) {
+    if (!Array.isArray(files) || files.length > MAX_DISK_FILES) {
+      throw invalid(`libvirt extras.diskFiles must be a list of at most ${MAX_DISK_FILES} files`);
+    }
+    files.forEach((f, i) => {
+      if (typeof f !== "object" || f === null) {
+        throw invalid(`libvirt extras.diskFiles[${i}] must be an object`);
+      }
+      checkHostPath(`diskFiles[${i}].path`, f.path);
+      if (f.format !== undefined && f.format !== "raw" && f.format !== "qcow2") {
+        throw invalid(`libvirt extras.diskFiles[${i}].format must be "raw" or "qcow2"`);
+      }
     });
   }
+  if (extras.serialLogFile !== undefined) checkHostPath("serialLogFile", extras.serialLogFile);
   return extras;
 }
 
 function networkSpec(network: LibvirtCreateExtras["network"]): NetworkSpec | undefined {
   if (network === undefined) return undefined;
-  return typeof network === "string" ? { type: "network", network } : { type: "user" };
+  if (typeof network === "string") return { type: "network", network };
+  return {
+    type: "user",
+    portForwards: checkForwards(network.portForwards),
+    isolated: network.isolated === true,
+  };
+}
+
+/** "vda", "vdb", … for the disks in order (the root disk from an image, if any, is first). */
+function fileDiskSpecs(files: readonly LibvirtDiskFile[] | undefined, first: number): FileDiskSpec[] {
+  return (files ?? []).map((f, i) => ({
+    file: f.path,
+    format: f.format ?? "raw",
+    target: `vd${String.fromCharCode("a".charCodeAt(0) + first + i)}`,
+    readOnly: f.readOnly === true,
+  }));
+}
+
+function kernelBootSpec(k: LibvirtKernelBoot | undefined): KernelBootSpec | undefined {
+  return k === undefined ? undefined : { kernel: k.kernel, initrd: k.initrd, cmdline: k.cmdline };
 }
 
 /**
@@ -153,6 +314,14 @@ export async function createLibvirtNode(
     });
   }
   const o = ctx.options;
+  const network = networkSpec(extras.network);
+  const type = extras.domainType ?? o.domainType ?? (ctx.conn.isTestDriver ? "test" : "kvm");
+  // Forwards and isolation are QEMU options (see domain-xml.ts): another hypervisor would drop them silently.
+  if (needsOwnNetdev(network) && type !== "kvm" && type !== "qemu") {
+    throw invalid(
+      `${what}: port forwards and isolated user networking need a "kvm" or "qemu" domain, not "${type}"`,
+    );
+  }
   ctx.checkSignal(request.signal, what);
   const found = await existingForToken(ctx, request, what);
   if (found) return found;
@@ -170,7 +339,7 @@ export async function createLibvirtNode(
   try {
     const xml = domainXml({
       name: request.name,
-      type: extras.domainType ?? o.domainType ?? (ctx.conn.isTestDriver ? "test" : "kvm"),
+      type,
       vcpus: request.size.vcpus,
       memoryMiB: request.size.ramMiB,
       arch: extras.arch ?? o.arch,
@@ -179,7 +348,10 @@ export async function createLibvirtNode(
       title: extras.title,
       description: extras.description,
       disks,
-      network: networkSpec(extras.network),
+      fileDisks: fileDiskSpecs(extras.diskFiles, disks.length),
+      kernelBoot: kernelBootSpec(extras.kernelBoot),
+      serialLogFile: extras.serialLogFile,
+      network,
       metadata: {
         size: request.size.id,
         image: request.image.id,

@@ -6,6 +6,7 @@ import type { Node } from "../../compute/types.js";
 import { OmnicloudError } from "../../core/errors.js";
 import type { LibvirtContext } from "./context.js";
 import { type DiskFact, type DomainFacts, type InterfaceFact, parseDomainXml } from "./domain-parse.js";
+import type { PortForwardSpec } from "./domain-xml.js";
 import type { Ptr } from "./ffi.js";
 import { mapDomainState } from "./states.js";
 
@@ -20,6 +21,12 @@ export interface LibvirtNodeExtra {
   stateReason: string;
   disks: DiskFact[];
   interfaces: InterfaceFact[];
+  /**
+   * Host ports forwarded to the guest on user-mode networking (`extras.network.portForwards` at create):
+   * how a guest without an address of its own on the host's networks is reached, e.g. SSH on
+   * 127.0.0.1:hostPort.
+   */
+  portForwards: PortForwardSpec[];
   /** True when omnicloud made the domain (it carries our metadata). */
   managed: boolean;
   /** The client token of the create that made it, for managed domains. */
@@ -95,6 +102,7 @@ export async function readNode(ctx: LibvirtContext, dom: Ptr, what: string): Pro
       stateReason: mapped.reason,
       disks: facts.disks,
       interfaces: facts.interfaces,
+      portForwards: facts.portForwards,
       managed: meta !== undefined,
       clientToken: meta?.clientToken || undefined,
     },
