@@ -31,6 +31,15 @@ registerProvider({
   load: async () => (await import("./azure/blob.js")).createAzureBlobStorage,
 });
 
+registerProvider({
+  service: "storage",
+  name: "swift",
+  title: "OpenStack Swift (Keystone or v1.0 auth)",
+  aliases: ["openstack-swift", "openstack-storage"],
+  features: ["multipart", "slo", "server-side-copy", "batch-delete", "signed-urls", "tempurl", "md5"],
+  load: async () => (await import("./openstack/swift.js")).createSwiftStorage,
+});
+
 // S3-compatible services: the s3 driver with each service's endpoint, region and addressing rules.
 for (const [name, title, aliases] of [
   ["minio", "MinIO (S3 API)", []],
@@ -161,4 +170,13 @@ registerProvider({
   aliases: ["linode-dns", "akamai-linode-dns"],
   features: ["per-record-api"],
   load: async () => (await import("./linode/dns.js")).createLinodeDns,
+});
+
+registerProvider({
+  service: "dns",
+  name: "google",
+  title: "Google Cloud DNS (API v1)",
+  aliases: ["google-cloud-dns", "gcp-dns"],
+  features: ["alias", "atomic-changes", "service-account"],
+  load: async () => (await import("./google/dns.js")).createGoogleDns,
 });

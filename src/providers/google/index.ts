@@ -1,5 +1,19 @@
-// Google Cloud: service-account keys, OAuth tokens, GCS V4 signed URLs and POST policies.
+// Google Cloud: Cloud DNS, service-account keys, OAuth tokens, GCS V4 signed URLs and POST policies.
 // Imported as a provider module, not from the package root, so users who never touch Google pay nothing.
+export {
+  CLOUD_DNS_SCOPE,
+  createGoogleDns,
+  GoogleDnsDriver,
+  type GoogleDnsOptions,
+} from "./dns.js";
+export { parseGoogleDnsError } from "./dns-errors.js";
+export {
+  formatGoogleRdata,
+  GOOGLE_TYPES,
+  type GoogleRrset,
+  parseGoogleRdata,
+} from "./dns-records.js";
+export { managedZoneNameFor, type ResolvedGoogleAuth, resolveGoogleAuth } from "./dns-setup.js";
 export { base64url, type JwtClaims, type JwtHeader, signJwtRs256 } from "./jwt.js";
 export { oauthErrorParser } from "./oauth-error.js";
 export {

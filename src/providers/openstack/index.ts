@@ -44,6 +44,14 @@ export { isPrivateAddress, mapServerState, type OpenStackNodeExtra } from "./nov
 export type { OpenStackCreateExtras } from "./nova-servers.js";
 export { type ReauthOptions, reauthenticateOn401 } from "./reauth.js";
 export {
+  createSwiftStorage,
+  SwiftDriver,
+  type SwiftKeystoneOptions,
+  type SwiftStorageOptions,
+  type SwiftTransportOptions,
+  type SwiftV1AuthOptions,
+} from "./swift.js";
+export {
   type KeystoneOwnedRef,
   type KeystoneRef,
   type KeystoneToken,
