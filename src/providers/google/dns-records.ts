@@ -12,7 +12,7 @@ import { InvalidInputError, ProviderError } from "../../core/errors.js";
 import type { LooseRecordSet } from "../../dns/driver.js";
 import { isInZone, resolveName } from "../../dns/names.js";
 import { formatRdata, parseRdata } from "../../dns/presentation.js";
-import { isRecordType } from "../../dns/rdata.js";
+import { isRecordType, RECORD_TYPES } from "../../dns/rdata.js";
 import { DEFAULT_TTL } from "../../dns/ttl.js";
 import type { AnyRecordData, RecordType } from "../../dns/types.js";
 import { tokenizeData } from "../../dns/zonefile/tokenize.js";
@@ -26,25 +26,8 @@ export interface GoogleRrset {
   routingPolicy?: unknown;
 }
 
-/** The model's types that Cloud DNS stores (its list of supported record types). */
-export const GOOGLE_TYPES: ReadonlySet<RecordType> = new Set<RecordType>([
-  "SOA",
-  "NS",
-  "A",
-  "AAAA",
-  "CNAME",
-  "ALIAS",
-  "MX",
-  "TXT",
-  "SPF",
-  "SRV",
-  "CAA",
-  "PTR",
-  "SSHFP",
-  "TLSA",
-  "NAPTR",
-  "DS",
-]);
+/** The model's types that Cloud DNS stores: today every one of them (ALIAS at the apex only). */
+export const GOOGLE_TYPES: ReadonlySet<RecordType> = new Set<RecordType>(RECORD_TYPES);
 
 /** One record's data as an rrdata string. */
 export function formatGoogleRdata(type: RecordType, data: AnyRecordData): string {
