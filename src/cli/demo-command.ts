@@ -2,6 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { type CommandRun, expectArgs, flagString } from "./command-spec.js";
 import { human, say } from "./context.js";
+import { demoCompute } from "./demo-compute.js";
 import { demoDns } from "./demo-dns.js";
 import { demoStorage } from "./demo-storage.js";
 
@@ -22,10 +23,8 @@ export const demoCommand: CommandRun = async (cli, invocation) => {
   report.storage = await demoStorage(root, line, cli.signal);
   line("dns (local zone files):");
   report.dns = await demoDns(root, line, cli.signal);
-  // TODO(libvirt): when the libvirt compute provider lands, run its part here on test:///default (no
-  // daemon, no root): list sizes and images, create a node, start it, wait for "running", stop it and
-  // destroy it, and record the node list in the report. Until then the report says it was skipped.
-  report.compute = { skipped: "the libvirt test:///default part arrives with the libvirt provider" };
+  line("compute (libvirt test:///default):");
+  report.compute = await demoCompute(root, line, cli.signal);
 
   await writeFile(join(root, "demo-report.json"), `${JSON.stringify(report, null, 2)}\n`);
   line(`done. Inspect the results: ls -R ${root}`);
