@@ -1,4 +1,5 @@
 import { COMPUTE } from "./catalogue-compute.js";
+import { DEPLOY } from "./catalogue-deploy.js";
 import { DNS } from "./catalogue-dns.js";
 import { STORAGE } from "./catalogue-storage.js";
 import type { GroupSpec } from "./command-spec.js";
@@ -86,4 +87,13 @@ export const DEMO: GroupSpec = {
 };
 
 /** In the order `--help` lists them. */
-export const GROUPS: readonly GroupSpec[] = [STORAGE, DNS, COMPUTE, CONFIG, PROVIDERS, COMPLETION, DEMO];
+export const GROUPS: readonly GroupSpec[] = [
+  STORAGE,
+  DNS,
+  COMPUTE,
+  DEPLOY,
+  CONFIG,
+  PROVIDERS,
+  COMPLETION,
+  DEMO,
+];

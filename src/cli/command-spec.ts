@@ -23,6 +23,8 @@ export type FlagValues = Record<string, string | boolean | (string | boolean)[] 
 export interface Invocation {
   args: string[];
   values: FlagValues;
+  /** The option names in the order they were given (for commands whose flags are ordered steps). */
+  order?: readonly string[];
 }
 
 /** A command's code. It may return an exit code (e.g. `config check` when a profile fails). */

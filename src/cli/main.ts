@@ -51,7 +51,7 @@ async function parseVerbArgs(
   group: GroupSpec,
   verb: VerbSpec,
   args: string[],
-): Promise<{ positionals: string[]; values: FlagValues }> {
+): Promise<{ positionals: string[]; values: FlagValues; order: string[] }> {
   const { parseArgs } = await import("node:util");
   const options: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = {};
   for (const flag of [...verb.flags, ...(group.common ?? [])]) {
@@ -61,8 +61,9 @@ async function parseVerbArgs(
       ...(flag.multiple ? { multiple: true } : {}),
     };
   }
-  const parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
-  return { positionals: parsed.positionals, values: parsed.values as FlagValues };
+  const parsed = parseArgs({ args, options, allowPositionals: true, strict: true, tokens: true });
+  const order = parsed.tokens.flatMap((t) => (t.kind === "option" ? [t.name] : []));
+  return { positionals: parsed.positionals, values: parsed.values as FlagValues, order };
 }
 
 /** Ctrl-C handling, installed only when a command is about to run (help and version need none). */
@@ -129,7 +130,7 @@ async function main(argv: string[]): Promise<number> {
   }
   // Before any driver loads: the transport reads this when it is built.
   if (flags.debug) process.env.OMNICLOUD_DEBUG = "1";
-  const { positionals, values } = await parseVerbArgs(group, verb, verbArgs);
+  const { positionals, values, order } = await parseVerbArgs(group, verb, verbArgs);
   interrupt = (await import("./interrupt.js")).installInterrupt(process.stderr);
   const cli: Cli = {
     json: flags.json,
@@ -145,7 +146,7 @@ async function main(argv: string[]): Promise<number> {
     cwd: process.cwd(),
   };
   const run = await verb.load();
-  return (await run(cli, { args: positionals, values })) ?? 0;
+  return (await run(cli, { args: positionals, values, order })) ?? 0;
 }
 
 let settled = false;
