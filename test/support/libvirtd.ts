@@ -3,8 +3,10 @@
  * (see ../shared/SERVERS.md, "libvirtd + KVM"):
  *
  * - Everything (config, sockets, logs, guest state) lives in a fresh dir under os.tmpdir().
- * - LIBVIRT_DRIVER_DIR points at a dir holding only a symlink to the QEMU driver, so no network, storage
- *   or other driver loads: host networking and the system libvirtd are never touched.
+ * - LIBVIRT_DRIVER_DIR points at a dir holding only symlinks to the QEMU and storage drivers, so no network
+ *   or other driver loads: host networking and the system libvirtd are never touched. The storage driver of
+ *   a session daemon manages pools owned by the daemon's user only; one `dir` pool (STORAGE_POOL) is made
+ *   in the state dir, so volumes, snapshots and disk images live (and are removed) with the daemon.
  * - When run as root it is started as nobody (setpriv, no capabilities), in session mode. The guest needs
  *   /dev/kvm: if a "kvm" group can open it, nobody joins that group; otherwise (hosts without udev, where
  *   /dev/kvm is root's alone) the daemon runs in a private mount namespace in which a device node owned by
@@ -26,13 +28,17 @@ const run = promisify(execFile);
 export const LIBVIRTD = "/usr/sbin/libvirtd";
 export const VIRSH = "/usr/bin/virsh";
 export const QEMU = "/usr/bin/qemu-system-x86_64";
-const QEMU_DRIVER_FALLBACK = "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so";
+const DRIVER_DIR_FALLBACK = "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver";
+/** The name of the `dir` storage pool every daemon started here has, active, in its state dir. */
+export const STORAGE_POOL = "omnicloud";
 
 export interface Libvirtd {
   /** qemu:///session?socket=… for this daemon. */
   uri: string;
   pid: number;
   stateDir: string;
+  /** The active `dir` storage pool (STORAGE_POOL), its target a directory in the state dir. */
+  pool: string;
   /** The full command line, for the report and for reproducing a failure by hand. */
   command: string[];
   /** How the daemon reaches /dev/kvm: "user" (we are not root), "kvm-group" or "private-node". */
@@ -69,18 +75,18 @@ export function kvmUnavailableReason(): string | undefined {
   return undefined;
 }
 
-async function qemuDriverPath(): Promise<string> {
+/** Where a libvirt connection driver is: listed by its Debian package, else in the usual dir. */
+async function driverPath(file: string, pkg: string): Promise<string> {
   try {
-    const { stdout } = await run("dpkg", ["-L", "libvirt-daemon-driver-qemu"]);
-    const found = stdout.split("\n").find((l) => l.endsWith("/libvirt_driver_qemu.so"));
+    const { stdout } = await run("dpkg", ["-L", pkg]);
+    const found = stdout.split("\n").find((l) => l.endsWith(`/${file}`));
     if (found) return found;
   } catch {
     // Not a Debian system, or the package is missing: try the usual path.
   }
-  if (existsSync(QEMU_DRIVER_FALLBACK)) return QEMU_DRIVER_FALLBACK;
-  throw new Error(
-    "libvirt's QEMU driver (libvirt_driver_qemu.so) is missing (apt-get install libvirt-daemon-driver-qemu)",
-  );
+  const fallback = join(DRIVER_DIR_FALLBACK, file);
+  if (existsSync(fallback)) return fallback;
+  throw new Error(`libvirt's driver ${file} is missing (apt-get install ${pkg})`);
 }
 
 function groupId(name: string): number | undefined {
@@ -163,9 +169,17 @@ export async function startLibvirtd(): Promise<Libvirtd> {
     config: join(stateDir, "config"),
     cache: join(stateDir, "cache"),
     home: join(stateDir, "home"),
+    pool: join(stateDir, "pool"),
   };
   for (const d of Object.values(dirs)) await mkdir(d, { recursive: true });
-  await symlink(await qemuDriverPath(), join(dirs.drivers, "libvirt_driver_qemu.so"));
+  await symlink(
+    await driverPath("libvirt_driver_qemu.so", "libvirt-daemon-driver-qemu"),
+    join(dirs.drivers, "libvirt_driver_qemu.so"),
+  );
+  await symlink(
+    await driverPath("libvirt_driver_storage.so", "libvirt-daemon"),
+    join(dirs.drivers, "libvirt_driver_storage.so"),
+  );
   const config = join(stateDir, "libvirtd.conf");
   await writeFile(
     config,
@@ -254,11 +268,16 @@ export async function startLibvirtd(): Promise<Libvirtd> {
   };
   try {
     await waitReady(child, uri, 200, log);
+    // The pool dir exists already (owned by the daemon's user when it runs as nobody): pool-build only
+    // checks it.
+    await virsh(uri, "pool-define-as", STORAGE_POOL, "dir", "--target", dirs.pool);
+    await virsh(uri, "pool-build", STORAGE_POOL);
+    await virsh(uri, "pool-start", STORAGE_POOL);
   } catch (err) {
     await stop();
     throw err;
   }
-  return { uri, pid: child.pid!, stateDir, command, kvmAccess, log, stop };
+  return { uri, pid: child.pid!, stateDir, pool: STORAGE_POOL, command, kvmAccess, log, stop };
 }
 
 async function chownTree(path: string, uid: number, gid: number): Promise<void> {
