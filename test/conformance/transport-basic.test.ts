@@ -58,6 +58,8 @@ describe("transport basics against a real HTTP server", () => {
               transferEncoding: req.headers["transfer-encoding"] ?? null,
               userAgent: req.headers["user-agent"] ?? null,
               accept: req.headers.accept ?? null,
+              contentType: req.headers["content-type"] ?? null,
+              text: body.length < 1024 ? body.toString("utf8") : null,
             }),
           );
           return;
@@ -122,6 +124,26 @@ describe("transport basics against a real HTTP server", () => {
     // A caller's own Accept (any case) wins.
     const own = await echo({ method: "GET", url: `${server.url}/echo`, headers: { Accept: "text/plain" } });
     expect(own.accept).toBe("text/plain");
+  });
+
+  it("json sends the value serialised with its content type, and refuses a body beside it", async () => {
+    const value = { name: "www", ttl: 300, data: ["a", "b"] };
+    const res = await transport.sendJson({ method: "POST", url: `${server.url}/echo`, json: value });
+    expect(res.body).toMatchObject({
+      contentType: "application/json",
+      text: JSON.stringify(value),
+      contentLength: String(Buffer.byteLength(JSON.stringify(value))),
+    });
+    const custom = await transport.sendJson({
+      method: "PUT",
+      url: `${server.url}/echo`,
+      json: [1],
+      headers: { "Content-Type": "application/merge-patch+json" },
+    });
+    expect(custom.body).toMatchObject({ contentType: "application/merge-patch+json", text: "[1]" });
+    await expect(
+      transport.send({ method: "POST", url: `${server.url}/echo`, json: {}, body: "x" }),
+    ).rejects.toThrow(/either body or json/);
   });
 
   it("sendJson() gives undefined for an empty body and a ProviderError for a body that is not JSON", async () => {

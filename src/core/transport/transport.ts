@@ -1,7 +1,7 @@
 import { Readable, Transform, type TransformCallback } from "node:stream";
 import type { Dispatcher } from "undici";
 import { VERSION } from "../../version.js";
-import { NetworkError, type OmnicloudError } from "../errors.js";
+import { InvalidInputError, NetworkError, type OmnicloudError } from "../errors.js";
 import { debugSinkFromEnv, type LogSink, loggingLayer } from "../layers/logging.js";
 import { type RateLimitOptions, rateLimitLayer } from "../layers/rate-limit.js";
 import { type RetryEvent, type RetryOptions, retryLayer } from "../layers/retry.js";
@@ -234,11 +234,19 @@ export class Transport {
     try {
       const headers: Record<string, string> = { "user-agent": this.userAgent };
       for (const [k, v] of Object.entries(request.headers ?? {})) headers[k.toLowerCase()] = v;
+      let requestBody = request.body;
+      if (request.json !== undefined) {
+        if (requestBody !== undefined) {
+          throw new InvalidInputError(`${label()}: a request takes either body or json, not both`);
+        }
+        requestBody = JSON.stringify(request.json);
+        headers["content-type"] ??= "application/json";
+      }
       const attempt: Attempt = {
         method: request.method,
         url,
         headers,
-        body: await prepareBody(request.body, request.contentLength),
+        body: await prepareBody(requestBody, request.contentLength),
         signal: deadline.signal,
         attempt: 1,
         idempotent: request.idempotent ?? IDEMPOTENT.has(request.method),

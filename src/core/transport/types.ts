@@ -28,6 +28,11 @@ export interface HttpRequest {
   query?: Record<string, QueryValue>;
   headers?: Record<string, string>;
   body?: RequestBody;
+  /**
+   * A value to send as JSON: serialised once (so the request stays replayable) with
+   * `content-type: application/json` unless a content-type header is given. Takes the place of `body`.
+   */
+  json?: unknown;
   /** Length of a stream body when known; sent as Content-Length instead of chunked encoding. */
   contentLength?: number;
   /** Cancels the call, including its retries and backoff waits. */

@@ -275,9 +275,7 @@ export class CloudflareDnsDriver implements DnsDriver {
       method,
       url: `${this.baseUrl}${path}`,
       ...(o.query ? { query: o.query } : {}),
-      ...(o.body === undefined
-        ? {}
-        : { body: JSON.stringify(o.body), headers: { "content-type": "application/json" } }),
+      ...(o.body === undefined ? {} : { json: o.body }),
       ...(o.signal ? { signal: o.signal } : {}),
       operation: `cloudflare:${method} ${path.replace(/\/[0-9a-f]{32}|\/\d+/g, "/{id}")}`,
     });

@@ -73,9 +73,7 @@ export class DigitalOceanApi {
       method,
       url: path.startsWith("https://") || path.startsWith("http://") ? path : `${this.baseUrl}${path}`,
       ...(options.query ? { query: options.query } : {}),
-      ...(options.body !== undefined
-        ? { body: JSON.stringify(options.body), headers: { "content-type": "application/json" } }
-        : {}),
+      ...(options.body !== undefined ? { json: options.body } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.idempotent !== undefined ? { idempotent: options.idempotent } : {}),
       operation: `digitalocean:${operation}`,

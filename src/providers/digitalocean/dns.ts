@@ -239,9 +239,7 @@ export class DigitalOceanDnsDriver implements DnsDriver {
       method,
       url: `${this.baseUrl}${path}`,
       ...(o.query ? { query: o.query } : {}),
-      ...(o.body === undefined
-        ? {}
-        : { body: JSON.stringify(o.body), headers: { "content-type": "application/json" } }),
+      ...(o.body === undefined ? {} : { json: o.body }),
       ...(o.signal ? { signal: o.signal } : {}),
       operation: `digitalocean:${method} ${path.replace(/\/\d+$/, "/{id}")}`,
     });

@@ -403,9 +403,7 @@ export class GoogleDnsDriver implements DnsDriver {
       method,
       url: `${this.baseUrl}/projects/${enc(this.project)}${path}`,
       ...(o.query ? { query: o.query } : {}),
-      ...(o.body === undefined
-        ? {}
-        : { body: JSON.stringify(o.body), headers: { "content-type": "application/json" } }),
+      ...(o.body === undefined ? {} : { json: o.body }),
       ...(o.signal ? { signal: o.signal } : {}),
       operation: `google-dns:${operation}`,
     });

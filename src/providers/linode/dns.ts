@@ -283,9 +283,7 @@ export class LinodeDnsDriver implements DnsDriver {
       method,
       url: `${this.baseUrl}${path}`,
       ...(o.query ? { query: o.query } : {}),
-      ...(o.body === undefined
-        ? {}
-        : { body: JSON.stringify(o.body), headers: { "content-type": "application/json" } }),
+      ...(o.body === undefined ? {} : { json: o.body }),
       ...(o.signal ? { signal: o.signal } : {}),
       operation: `linode:${method} ${path.replace(/\/\d+/g, "/{id}")}`,
     });

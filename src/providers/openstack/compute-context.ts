@@ -93,23 +93,17 @@ export class OpenStackContext {
     options: ServiceCall = {},
   ): Promise<ServiceAnswer> {
     const base = await this.endpoint(service, options.signal);
-    const body =
-      options.json !== undefined
-        ? JSON.stringify(options.json)
-        : options.body !== undefined
-          ? options.body
-          : undefined;
-    const contentType = options.json !== undefined ? "application/json" : options.contentType;
     const res = await this.transport.send({
       method,
       url: `${base}${path}`,
       ...(options.query ? { query: options.query } : {}),
       headers: {
         accept: "application/json",
-        ...(contentType ? { "content-type": contentType } : {}),
+        ...(options.contentType ? { "content-type": options.contentType } : {}),
         ...options.headers,
       },
-      ...(body !== undefined ? { body } : {}),
+      ...(options.json !== undefined ? { json: options.json } : {}),
+      ...(options.json === undefined && options.body !== undefined ? { body: options.body } : {}),
       ...(options.contentLength !== undefined ? { contentLength: options.contentLength } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.idempotent !== undefined ? { idempotent: options.idempotent } : {}),

@@ -197,9 +197,7 @@ export class PowerDnsDriver implements DnsDriver {
       method,
       url: `${this.baseUrl}${path}`,
       ...(options.query ? { query: options.query } : {}),
-      ...(options.body === undefined
-        ? {}
-        : { body: JSON.stringify(options.body), headers: { "content-type": "application/json" } }),
+      ...(options.body === undefined ? {} : { json: options.body }),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.idempotent === undefined ? {} : { idempotent: options.idempotent }),
       operation: `powerdns:${options.operation}`,
