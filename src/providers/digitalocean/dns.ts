@@ -5,10 +5,8 @@
  * fewest record calls (see ../cloudflare/dns-diff.ts); they are NOT atomic as a batch. The SOA is
  * DigitalOcean's: read from the zone file the API returns, never written.
  */
-import { bearerAuthorizer, bearerToken } from "../../core/credentials/bearer.js";
 import { AlreadyExistsError, InvalidInputError, NotFoundError, ProviderError } from "../../core/errors.js";
 import { paginateByPageNumber } from "../../core/pagination/schemes.js";
-import { Transport, type TransportOptions } from "../../core/transport/transport.js";
 import type { HttpMethod } from "../../core/transport/types.js";
 import {
   asDriverSet,
@@ -24,6 +22,7 @@ import { canonicalZoneName } from "../../dns/names.js";
 import type { RecordDataMap, RecordType, Zone } from "../../dns/types.js";
 import { parseZoneFile } from "../../dns/zonefile/parse.js";
 import { planRecords } from "../cloudflare/dns-diff.js";
+import { DigitalOceanApi, type DigitalOceanTransportOptions } from "./api.js";
 import {
   checkDigitalOceanTtl,
   DIGITALOCEAN_TYPES,
@@ -40,7 +39,7 @@ export interface DigitalOceanDnsOptions {
   baseUrl?: string;
   /** Items per page, at most 200. */
   pageSize?: number;
-  transport?: Omit<TransportOptions, "provider" | "authorize" | "parseError">;
+  transport?: DigitalOceanTransportOptions;
 }
 
 const PROVIDER = "digitalocean";
@@ -58,20 +57,17 @@ export class DigitalOceanDnsDriver implements DnsDriver {
   readonly provider = PROVIDER;
   readonly recordTypes = DIGITALOCEAN_TYPES;
   readonly baseUrl: string;
-  private readonly http: Transport;
+  // The vendor's one API client: token lookup, DigitalOcean's error document, request ids.
+  private readonly api: DigitalOceanApi;
 
   constructor(private readonly options: DigitalOceanDnsOptions = {}) {
-    const token = bearerToken({
-      provider: PROVIDER,
+    this.api = new DigitalOceanApi({
       token: options.token,
-      envVars: ["DIGITALOCEAN_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN"],
+      baseUrl: options.baseUrl,
+      pageSize: options.pageSize,
+      transport: options.transport,
     });
-    this.baseUrl = (options.baseUrl ?? "https://api.digitalocean.com").replace(/\/+$/, "");
-    this.http = new Transport({
-      ...options.transport,
-      provider: PROVIDER,
-      authorize: bearerAuthorizer(token),
-    });
+    this.baseUrl = this.api.baseUrl;
   }
 
   async *listZones(signal?: AbortSignal): AsyncIterable<Zone> {
@@ -190,7 +186,7 @@ export class DigitalOceanDnsDriver implements DnsDriver {
   }
 
   async close(): Promise<void> {
-    await this.http.close();
+    await this.api.close();
   }
 
   private async soa(zone: string, signal: AbortSignal | undefined): Promise<LooseRecordSet | undefined> {
@@ -235,15 +231,8 @@ export class DigitalOceanDnsDriver implements DnsDriver {
       signal?: AbortSignal | undefined;
     },
   ): Promise<unknown> {
-    const res = await this.http.sendJson({
-      method,
-      url: `${this.baseUrl}${path}`,
-      ...(o.query ? { query: o.query } : {}),
-      ...(o.body === undefined ? {} : { json: o.body }),
-      ...(o.signal ? { signal: o.signal } : {}),
-      operation: `digitalocean:${method} ${path.replace(/\/\d+$/, "/{id}")}`,
-    });
-    return res.body ?? {};
+    const doc = await this.api.call(method, path, `${method} ${path.replace(/\/\d+$/, "/{id}")}`, o);
+    return doc.value;
   }
 }
 
