@@ -76,8 +76,13 @@ export interface MultipartUpload {
 export interface PartRequest {
   /** 1-based, in object order. */
   partNumber: number;
-  /** The part's bytes; held in memory so a failed attempt can be sent again. */
+  /**
+   * The part's bytes, held in memory so a failed attempt can be sent again. The buffer is lent: the
+   * portable layer refills it with a later part once this call has settled, so a driver must not keep it.
+   */
   body: Uint8Array;
+  /** The part's length in bytes. */
+  size: number;
   /** MD5 of `body`, lower-case hex, for the provider to verify (S3 Content-MD5). */
   md5: string;
   signal: AbortSignal | undefined;

@@ -1,8 +1,7 @@
-import { createHash } from "node:crypto";
 import { IntegrityError, InvalidInputError, isOmnicloudError } from "../core/errors.js";
 import { abortedBy } from "../core/sleep.js";
 import type { MultipartDriver, MultipartInit, MultipartLimits, UploadedPart } from "./driver.js";
-import type { PartReader } from "./part-reader.js";
+import type { OutgoingPart, PartSource } from "./part-source.js";
 import type { Checksums, MultipartOptions, ObjectInfo, Progress } from "./types.js";
 
 const MiB = 1024 * 1024;
@@ -49,12 +48,12 @@ export function planMultipart(
 export interface MultipartRun<X> {
   driver: MultipartDriver<X>;
   init: MultipartInit<X>;
-  reader: PartReader;
+  reader: PartSource;
   plan: MultipartPlan;
   /** The object's size when known ahead; the source must deliver exactly this many bytes. */
   size: number | undefined;
   /** A first part already read (to decide between one request and multipart). */
-  first?: Buffer | undefined;
+  first?: OutgoingPart | undefined;
   expected: Checksums | undefined;
   /** Names the upload in errors. */
   what: string;
@@ -83,20 +82,19 @@ export async function uploadMultipart<X>(run: MultipartRun<X>): Promise<ObjectIn
       while (inflight.size >= plan.concurrency && failure === undefined) await Promise.race(inflight);
       if (failure !== undefined) break;
       if (run.signal?.aborted) throw abortedBy(run.signal, run.what);
-      const body = first ?? (await nextPart(run));
+      const part = first ?? (await nextPart(run));
       first = undefined;
-      if (body === undefined) break;
+      if (part === undefined) break;
       if (partNumber > driver.limits.maxParts) {
         throw new InvalidInputError(
           `${run.what}: the source is longer than ${driver.limits.maxParts} parts of ${plan.partSize} bytes`,
           { hint: "Pass the size, or a larger multipart.partSize" },
         );
       }
-      const md5 = createHash("md5").update(body).digest("hex");
-      const task = driver.uploadPart(upload, { partNumber, body, md5, signal }).then(
-        (part) => {
-          parts[partNumber - 1] = part;
-          done += body.length;
+      const task = driver.uploadPart(upload, { ...part, partNumber, signal }).then(
+        (uploaded) => {
+          parts[partNumber - 1] = uploaded;
+          done += part.size;
           run.onProgress?.({ done, total: run.size });
         },
         (error: unknown) => {
@@ -105,7 +103,10 @@ export async function uploadMultipart<X>(run: MultipartRun<X>): Promise<ObjectIn
         },
       );
       inflight.add(task);
-      void task.finally(() => inflight.delete(task));
+      void task.finally(() => {
+        inflight.delete(task);
+        reader.releasePart(part);
+      });
     }
     await Promise.all(inflight);
     if (failure !== undefined) throw failure.error;
@@ -128,13 +129,13 @@ export async function uploadMultipart<X>(run: MultipartRun<X>): Promise<ObjectIn
 }
 
 /** The next part, refusing a source that runs past its declared size (it would never match). */
-async function nextPart<X>(run: MultipartRun<X>): Promise<Buffer | undefined> {
+async function nextPart<X>(run: MultipartRun<X>): Promise<OutgoingPart | undefined> {
   const { reader, plan, size } = run;
-  if (size === undefined) return reader.next(plan.partSize);
+  if (size === undefined) return reader.nextPart(plan.partSize);
   const remaining = size - reader.bytes;
   if (remaining <= 0) {
     if (await reader.atEnd()) return undefined;
     throw new IntegrityError(`${run.what}: the source gave more than the declared ${size} bytes`);
   }
-  return reader.next(plan.partSize, remaining);
+  return reader.nextPart(plan.partSize, remaining);
 }

@@ -1,36 +1,34 @@
-import { createHash, type Hash } from "node:crypto";
 import type { Readable } from "node:stream";
-import { IntegrityError } from "../core/errors.js";
-import type { Checksums } from "./types.js";
+import { PartDigests } from "./part-digests.js";
+import { memoryPart, type OutgoingPart, type PartSource } from "./part-source.js";
 
 /**
- * Cuts a source into parts of a fixed size, reading only as far as the part asked for: a part is the
- * only buffer it fills, so memory stays at (parts held by the caller) × (part size) whatever the object
- * size. Whole-object digests are computed on the way, in order, when asked for.
+ * Cuts a stream (or bytes in memory) into parts of a fixed size, reading only as far as the part asked
+ * for: a part is the only buffer it fills, so memory stays at (parts held by the caller) × (part size)
+ * whatever the object size. Part buffers come back through `releasePart` and are filled again: without
+ * that every part is a fresh allocation of the part size, and the garbage collector lets several
+ * generations of them pile up before it frees any. Whole-object digests are computed on the way.
  */
-export class PartReader {
-  /** Bytes handed out so far. */
-  bytes = 0;
+export class PartReader extends PartDigests implements PartSource {
   private ended = false;
   private pending: Buffer | undefined;
   private readonly iterator: AsyncIterator<Buffer> | undefined;
-  private readonly md5: Hash | undefined;
-  private readonly sha256: Hash | undefined;
-  private digests: Checksums | undefined;
+  /** Part buffers handed back, ready to be filled again; all of one size. */
+  private spare: Buffer[] = [];
+  private readonly owned = new WeakSet<ArrayBufferLike>();
 
   /**
    * @param source a stream, or bytes already in memory (parts are then views on them, not copies)
    * @param hash the whole-object digests to compute
    */
   constructor(source: Readable | Uint8Array, hash: { md5?: boolean; sha256?: boolean }) {
+    super(hash);
     if (source instanceof Uint8Array) {
       this.pending = Buffer.from(source.buffer, source.byteOffset, source.byteLength);
       this.ended = true;
     } else {
       this.iterator = (source as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
     }
-    this.md5 = hash.md5 ? createHash("md5") : undefined;
-    this.sha256 = hash.sha256 ? createHash("sha256") : undefined;
   }
 
   /** True once the source is exhausted and every byte was handed out. */
@@ -39,8 +37,8 @@ export class PartReader {
   }
 
   /**
-   * The next part: exactly `size` bytes, fewer at the end of the source, or undefined when nothing is
-   * left. `capacity` caps the buffer allocated when the caller knows fewer bytes remain.
+   * The next part's bytes: exactly `size` bytes, fewer at the end of the source, or undefined when nothing
+   * is left. `capacity` caps the buffer allocated when the caller knows fewer bytes remain.
    */
   async next(size: number, capacity = size): Promise<Buffer | undefined> {
     const want = Math.min(size, capacity);
@@ -49,7 +47,7 @@ export class PartReader {
     if (head === undefined) return undefined;
     if (head.length >= want) return this.take(head, want);
 
-    const part = Buffer.allocUnsafe(want);
+    const part = this.partBuffer(want);
     let filled = 0;
     let chunk: Buffer | undefined = head;
     while (chunk !== undefined) {
@@ -60,7 +58,20 @@ export class PartReader {
       if (filled === want) break;
       chunk = await this.fill();
     }
-    return this.hashed(filled === want ? part : part.subarray(0, filled));
+    return this.handOut(filled === want ? part : part.subarray(0, filled));
+  }
+
+  async nextPart(size: number, capacity = size): Promise<OutgoingPart | undefined> {
+    const bytes = await this.next(size, capacity);
+    return bytes && memoryPart(bytes);
+  }
+
+  releasePart(part: OutgoingPart): void {
+    const whole = part.body.buffer;
+    if (!this.owned.has(whole)) return;
+    // Only buffers of the common part size are worth keeping; a short last part is left to the GC.
+    if (this.spare.length > 0 && this.spare[0]!.length !== whole.byteLength) return;
+    this.spare.push(Buffer.from(whole));
   }
 
   /** True when the source has nothing more to give; reads ahead at most one chunk to find out. */
@@ -68,45 +79,29 @@ export class PartReader {
     return (await this.fill()) === undefined;
   }
 
-  /** Digests of every byte handed out. Valid once the source is exhausted. */
-  checksums(): Checksums {
-    this.digests ??= {
-      ...(this.md5 ? { md5: this.md5.digest("hex") } : {}),
-      ...(this.sha256 ? { sha256: this.sha256.digest("hex") } : {}),
-    };
-    return this.digests;
-  }
-
-  /** Throws IntegrityError when the byte count or a computed digest differs from what was expected. */
-  verify(what: string, expectedSize: number | undefined, expected: Checksums | undefined): void {
-    if (expectedSize !== undefined && this.bytes !== expectedSize) {
-      throw new IntegrityError(`${what}: expected ${expectedSize} bytes but the source gave ${this.bytes}`);
-    }
-    const got = this.checksums();
-    for (const algo of ["md5", "sha256"] as const) {
-      const want = expected?.[algo]?.toLowerCase();
-      if (want && got[algo] !== want) {
-        throw new IntegrityError(`${what}: ${algo} is ${got[algo]} but ${want} was expected`, {
-          hint: "The data changed in transit or at the source; nothing was kept",
-        });
-      }
-    }
-  }
-
   /** Stop reading: destroys a stream source so its file or socket is released. */
   close(): void {
     void this.iterator?.return?.();
   }
 
-  private take(chunk: Buffer, n: number): Buffer {
-    this.pending = n < chunk.length ? chunk.subarray(n) : undefined;
-    return this.hashed(chunk.subarray(0, n));
+  /** A buffer of exactly `size` bytes, reused when one came back. */
+  private partBuffer(size: number): Buffer {
+    if (this.spare.length > 0 && this.spare[0]!.length !== size) this.spare = [];
+    const reused = this.spare.pop();
+    if (reused) return reused;
+    // allocUnsafeSlow: a buffer of its own, never a slice of Node's shared pool, so it can be recycled.
+    const buffer = Buffer.allocUnsafeSlow(size);
+    this.owned.add(buffer.buffer);
+    return buffer;
   }
 
-  private hashed(part: Buffer): Buffer {
-    this.bytes += part.length;
-    this.md5?.update(part);
-    this.sha256?.update(part);
+  private take(chunk: Buffer, n: number): Buffer {
+    this.pending = n < chunk.length ? chunk.subarray(n) : undefined;
+    return this.handOut(chunk.subarray(0, n));
+  }
+
+  private handOut(part: Buffer): Buffer {
+    this.digest(part);
     return part;
   }
 

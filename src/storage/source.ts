@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { type FileHandle, open, stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { InvalidInputError } from "../core/errors.js";
 import type { UploadSource } from "./types.js";
@@ -17,21 +17,33 @@ export async function openSource(
     return { stream: Readable.from([source], { objectMode: false }), size: source.byteLength };
   }
   if (source instanceof Readable) return { stream: source, size: declaredSize };
-  if (typeof source === "object" && source !== null && "path" in source && typeof source.path === "string") {
-    let size: number;
-    try {
-      const info = await stat(source.path);
-      if (!info.isFile()) throw new Error("not a regular file");
-      size = info.size;
-    } catch (err) {
-      throw new InvalidInputError(`Cannot upload ${source.path}: ${(err as Error).message}`, { cause: err });
-    }
-    return { stream: createReadStream(source.path), size };
-  }
+  const file = await openFileSource(source);
+  if (file) return { stream: createReadStream(file.path), size: file.size };
   if (typeof source === "object" && source !== null && Symbol.asyncIterator in source) {
     return { stream: Readable.from(source, { objectMode: false }), size: declaredSize };
   }
   throw new InvalidInputError(
     "Unsupported upload source: pass a string, Uint8Array, { path }, Readable or AsyncIterable<Uint8Array>",
   );
+}
+
+/** A `{ path }` source, checked to be a regular file before any request; undefined for other sources. */
+export async function openFileSource(
+  source: UploadSource,
+): Promise<{ path: string; size: number; open(): Promise<FileHandle> } | undefined> {
+  if (typeof source !== "object" || source === null || source instanceof Uint8Array) return undefined;
+  if (!("path" in source) || typeof source.path !== "string") return undefined;
+  const path = source.path;
+  const refuse = (err: unknown): never => {
+    throw new InvalidInputError(`Cannot upload ${path}: ${(err as Error).message}`, { cause: err });
+  };
+  let size = 0;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new Error("not a regular file");
+    size = info.size;
+  } catch (err) {
+    refuse(err);
+  }
+  return { path, size, open: () => open(path, "r").catch(refuse) };
 }

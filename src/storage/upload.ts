@@ -2,10 +2,12 @@ import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import { IntegrityError, InvalidInputError } from "../core/errors.js";
 import type { PutBody, PutRequest, StorageDriver } from "./driver.js";
+import { FilePartReader } from "./file-part-reader.js";
 import { Meter } from "./meter.js";
 import { type MultipartPlan, planMultipart, uploadMultipart } from "./multipart.js";
 import { PartReader } from "./part-reader.js";
-import { openSource } from "./source.js";
+import { memoryPart, type OutgoingPart, type PartSource } from "./part-source.js";
+import { openFileSource, openSource } from "./source.js";
 import type { Checksums, ObjectInfo, UploadOptions, UploadSource } from "./types.js";
 
 /** What every path of an upload shares: where it goes and the object's headers. */
@@ -50,6 +52,21 @@ export async function uploadObject<X>(
     return putBytes(target, bytes);
   }
 
+  // A file big enough for multipart is read a part at a time at each part's offset, into reused buffers.
+  const file = mp ? await openFileSource(source) : undefined;
+  if (file && mp) {
+    const plan = planMultipart(mp.limits, options.multipart || undefined, file.size);
+    if (plan.threshold !== Number.POSITIVE_INFINITY && file.size > plan.threshold) {
+      const handle = await file.open();
+      const reader = new FilePartReader(handle, wanted(options.expect));
+      try {
+        return await multipart(target, reader, plan, file.size);
+      } finally {
+        reader.close();
+      }
+    }
+  }
+
   const { stream, size } = await openSource(source, declaredSize);
   try {
     const plan = mp && planMultipart(mp.limits, options.multipart || undefined, size);
@@ -69,7 +86,7 @@ export async function uploadObject<X>(
       );
     }
     if (ended && length <= plan.threshold) return await putBytes(target, first ?? Buffer.alloc(0));
-    return await multipart(target, reader, plan, size, first);
+    return await multipart(target, reader, plan, size, first && memoryPart(first));
   } finally {
     if (!stream.destroyed) stream.destroy();
   }
@@ -142,10 +159,10 @@ async function putStream<X>(
 
 async function multipart<X>(
   target: Target<X>,
-  reader: PartReader,
+  reader: PartSource,
   plan: MultipartPlan,
   size: number | undefined,
-  first?: Buffer,
+  first?: OutgoingPart,
 ): Promise<ObjectInfo> {
   const mp = target.driver.multipart;
   if (!mp) throw new InvalidInputError(`${target.what}: the provider has no multipart upload`);

@@ -102,7 +102,7 @@ export class S3Multipart implements MultipartDriver<S3WriteExtras> {
         requestId: res.requestId,
       });
     }
-    return { partNumber: part.partNumber, etag, size: part.body.byteLength, md5: part.md5 };
+    return { partNumber: part.partNumber, etag, size: part.size, md5: part.md5 };
   }
 
   async complete(upload: MultipartUpload, request: CompleteRequest): Promise<ObjectInfo> {

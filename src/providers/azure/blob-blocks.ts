@@ -113,8 +113,8 @@ export class BlobBlocks implements MultipartDriver<AzureBlobWriteExtras> {
   async uploadPart(upload: MultipartUpload, part: PartRequest): Promise<UploadedPart> {
     const id = blockId(upload.uploadId, part.partNumber);
     // In memory, so a failed attempt is sent again by the transport's retry layer.
-    await this.stage(upload, id, part.body, part.body.byteLength, part.md5, part.signal);
-    return { partNumber: part.partNumber, etag: id, size: part.body.byteLength, md5: part.md5 };
+    await this.stage(upload, id, part.body, part.size, part.md5, part.signal);
+    return { partNumber: part.partNumber, etag: id, size: part.size, md5: part.md5 };
   }
 
   /** Put Block: one block, verified by the service against `md5` when given. */

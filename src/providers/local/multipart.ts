@@ -98,7 +98,7 @@ export class LocalMultipart implements MultipartDriver {
     const temp = join(dir, `${part.partNumber}.${randomBytes(4).toString("hex")}.tmp`);
     await writeFile(temp, part.body, { ...(part.signal ? { signal: part.signal } : {}) });
     await rename(temp, join(dir, `${part.partNumber}.part`));
-    return { partNumber: part.partNumber, etag: md5, size: part.body.byteLength, md5 };
+    return { partNumber: part.partNumber, etag: md5, size: part.size, md5 };
   }
 
   async complete(upload: MultipartUpload, request: CompleteRequest): Promise<ObjectInfo> {

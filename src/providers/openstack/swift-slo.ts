@@ -80,7 +80,7 @@ export class SwiftSlo implements MultipartDriver {
       signal: part.signal,
     });
     const etag = unquote(headerValue(res.headers, "etag")) ?? part.md5;
-    return { partNumber: part.partNumber, etag, size: part.body.byteLength, md5: part.md5 };
+    return { partNumber: part.partNumber, etag, size: part.size, md5: part.md5 };
   }
 
   async complete(upload: MultipartUpload, request: CompleteRequest): Promise<ObjectInfo> {
