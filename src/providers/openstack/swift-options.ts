@@ -39,6 +39,12 @@ export interface SwiftStorageOptions {
   token?: string;
   /** Container that holds SLO segments of `<container>`: `<container><suffix>`. Default "_segments". */
   segmentSuffix?: string;
+  /**
+   * Delete a Static Large Object's segments with it (default true). It costs a HEAD before each delete
+   * (and, in a batch, per name where the container's segments container holds objects); false sends bare
+   * DELETEs, which leave an SLO's segments behind.
+   */
+  deleteSegments?: boolean;
   /** The account's TempURL key; when left out it is read from the account and, if absent, set. */
   tempUrlKey?: string;
   multipart?: Partial<MultipartLimits>;

@@ -149,3 +149,38 @@ export function objectInfoFrom(container: string, name: string, headers: Respons
   if (disposition) info.contentDisposition = fromWire(disposition);
   return info;
 }
+
+/**
+ * The report Swift's bulk middleware writes, asked for as JSON: the answer to `?bulk-delete` and to an
+ * SLO's `?multipart-manifest=delete` alike. Its HTTP status is 200 once the work starts (the body may
+ * begin with keep-alive whitespace), so success or failure is only in here.
+ */
+export interface BulkReport {
+  /** "Response Status", e.g. "200 OK" or "400 Bad Request". */
+  status: string | undefined;
+  /** [path, status or reason] for each name that could not be deleted. */
+  errors: Array<[string, string]>;
+  deleted: number;
+  notFound: number;
+}
+
+/** The report in a bulk answer's body, or undefined for an empty body (no middleware did the work). */
+export function parseBulkReport(body: Buffer): BulkReport | undefined {
+  const text = body.toString("utf8").trim();
+  if (text === "") return undefined;
+  const doc = JSON.parse(text) as {
+    "Response Status"?: string;
+    Errors?: Array<[string, string]>;
+    "Number Deleted"?: number;
+    "Number Not Found"?: number;
+  };
+  return {
+    status: doc["Response Status"],
+    errors: doc.Errors ?? [],
+    deleted: doc["Number Deleted"] ?? 0,
+    notFound: doc["Number Not Found"] ?? 0,
+  };
+}
+
+export const bulkSucceeded = (report: BulkReport): boolean =>
+  report.errors.length === 0 && (report.status === undefined || /^2\d\d/.test(report.status));

@@ -2,7 +2,7 @@
  * The `swift` storage driver: OpenStack Swift through Keystone (the catalog's object-store endpoint), v1.0
  * auth (tempauth) or a pre-issued token. Containers and objects over Swift's REST API, JSON listings with
  * marker pagination, ETag (MD5) checked writes, server-side COPY, bulk delete where the cluster has it,
- * Static Large Objects for multipart, and TempURL signed URLs.
+ * Static Large Objects for multipart (deleted with their segments), and TempURL signed URLs.
  */
 import type { Readable } from "node:stream";
 import {
@@ -31,8 +31,16 @@ import type {
 import { openSwiftSession } from "./swift-auth.js";
 import { listContainers, listObjects } from "./swift-list.js";
 import type { SwiftStorageOptions } from "./swift-options.js";
-import { encodeObjectPath, objectInfoFrom, SwiftHttp, unquote, writeHeaders } from "./swift-requests.js";
-import { SLO_LIMITS, SwiftSlo } from "./swift-slo.js";
+import {
+  bulkSucceeded,
+  encodeObjectPath,
+  objectInfoFrom,
+  parseBulkReport,
+  SwiftHttp,
+  unquote,
+  writeHeaders,
+} from "./swift-requests.js";
+import { deleteSlo, probeSlo, SLO_LIMITS, SwiftSlo } from "./swift-slo.js";
 import { TempUrlSigner } from "./swift-tempurl.js";
 
 export type {
@@ -44,6 +52,17 @@ export type {
 
 /** Swift's default max_file_size: larger single-request objects are refused. */
 const MAX_OBJECT = 5 * 1024 * 1024 * 1024;
+/** HEADs in flight at once when a batch delete looks for SLOs among its names. */
+const PROBE_CONCURRENCY = 8;
+
+/** Run `fn` over 0…count-1, at most `limit` at a time. */
+async function eachLimit(count: number, limit: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) await fn(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
+}
 
 export class SwiftDriver implements StorageDriver {
   readonly provider: string;
@@ -54,6 +73,7 @@ export class SwiftDriver implements StorageDriver {
   readonly maxBatchDelete = 1000;
   private readonly signer: TempUrlSigner;
   private info: Promise<Record<string, unknown>> | undefined;
+  private readonly deleteSegments: boolean;
 
   constructor(options: SwiftStorageOptions) {
     this.provider = options.provider ?? "swift";
@@ -63,9 +83,10 @@ export class SwiftDriver implements StorageDriver {
       { ...SLO_LIMITS, ...options.multipart },
       options.segmentSuffix ?? "_segments",
       async (c, names, signal) => {
-        for (const o of await this.deleteObjects(c, names, signal)) if (o.error) throw o.error;
+        for (const o of await this.deletePlainMany(c, names, signal)) if (o.error) throw o.error;
       },
     );
+    this.deleteSegments = options.deleteSegments ?? true;
     this.signer = new TempUrlSigner(this.http, (s) => this.clusterInfo(s), options.tempUrlKey);
   }
 
@@ -152,6 +173,10 @@ export class SwiftDriver implements StorageDriver {
     return listObjects(this.http, container, options);
   }
 
+  /**
+   * A PUT over an SLO replaces only its manifest and leaves the old segments. Finding out first would cost
+   * a HEAD on every write, so a single-request write does not; multipart completion does (see SwiftSlo).
+   */
   async putObject(request: PutRequest): Promise<ObjectInfo> {
     const headers = writeHeaders(request);
     const body = request.body;
@@ -212,7 +237,8 @@ export class SwiftDriver implements StorageDriver {
           },
         );
     } catch (err) {
-      await this.deleteObject(request.container, request.name).catch(() => {});
+      // Just written by this PUT, so a plain object: no need to look for segments.
+      await this.deletePlain(request.container, request.name).catch(() => {});
       throw err;
     }
     // A stream of unknown length: Swift counted it, so ask rather than guess.
@@ -272,15 +298,34 @@ export class SwiftDriver implements StorageDriver {
     return objectInfoFrom(container, name, res.headers);
   }
 
+  /**
+   * Delete an object, and an SLO's segments with it. A plain DELETE of an SLO would remove only its
+   * manifest, and `?multipart-manifest=delete` cannot be sent blindly: Swift refuses it for a plain object
+   * (a 200 whose report says "Not an SLO manifest", the object kept). So a HEAD says which it is first: one
+   * request more than a bare DELETE, the price of never leaving segments behind (`deleteSegments: false`
+   * drops it).
+   */
   async deleteObject(container: string, name: string, signal?: AbortSignal): Promise<void> {
+    if (this.deleteSegments) {
+      const slo = await probeSlo(this.http, container, name, signal);
+      if (slo === undefined) return this.mustHaveContainer(container, signal);
+      if (slo) return deleteSlo(this.http, container, name, signal);
+    }
+    await this.deletePlain(container, name, signal);
+  }
+
+  /** Deleting a missing name succeeds, but only in a container that exists. */
+  private async mustHaveContainer(container: string, signal: AbortSignal | undefined): Promise<void> {
+    await this.http.send({ method: "HEAD", container, signal });
+  }
+
+  /** One DELETE: the object, or only the manifest of an SLO. */
+  private async deletePlain(container: string, name: string, signal?: AbortSignal): Promise<void> {
     try {
       await this.http.send({ method: "DELETE", container, object: name, signal });
     } catch (err) {
       // Swift says 404 for a missing object and a missing container alike; the second is still an error.
-      if (isOmnicloudError(err) && err.kind === "NotFound") {
-        await this.http.send({ method: "HEAD", container, signal });
-        return;
-      }
+      if (isOmnicloudError(err) && err.kind === "NotFound") return this.mustHaveContainer(container, signal);
       throw err;
     }
   }
@@ -309,8 +354,66 @@ export class SwiftDriver implements StorageDriver {
     return this.headObject(request.to.container, request.to.name, request.signal);
   }
 
-  /** Bulk delete when the cluster has it (/info "bulk_delete"), else one DELETE per name. */
+  /**
+   * Delete many names, SLOs with their segments. Swift's bulk delete removes only manifests, so SLOs are
+   * found first and deleted one by one with theirs, and the rest go in one bulk request. Finding them
+   * costs a HEAD per name, so it is done only where segments can be: when the container's segments
+   * container (`<container>_segments`, also python-swiftclient's and rclone's default) holds objects.
+   * An SLO whose segments live elsewhere is missed here (its manifest goes, its segments stay); a single
+   * `deleteObject` always looks.
+   */
   async deleteObjects(container: string, names: string[], signal?: AbortSignal): Promise<DeleteOutcome[]> {
+    if (names.length === 0) return [];
+    if (!this.deleteSegments || !(await this.mayHoldSegments(container, signal)))
+      return this.deletePlainMany(container, names, signal);
+    const out: DeleteOutcome[] = new Array(names.length);
+    const plain: number[] = [];
+    await eachLimit(names.length, PROBE_CONCURRENCY, async (i) => {
+      const name = names[i]!;
+      try {
+        if (await probeSlo(this.http, container, name, signal)) {
+          await deleteSlo(this.http, container, name, signal);
+          out[i] = { name };
+        } else plain.push(i);
+      } catch (error) {
+        out[i] = { name, error: error instanceof Error ? error : new Error(String(error)) };
+      }
+    });
+    // Missing names go with the plain ones: bulk delete counts them as not found, which is success.
+    plain.sort((a, b) => a - b);
+    const rest = await this.deletePlainMany(
+      container,
+      plain.map((i) => names[i]!),
+      signal,
+    );
+    rest.forEach((outcome, k) => {
+      out[plain[k]!] = outcome;
+    });
+    return out;
+  }
+
+  /** Whether SLO segments can be expected for this container: its segments container holds objects. */
+  private async mayHoldSegments(container: string, signal: AbortSignal | undefined): Promise<boolean> {
+    try {
+      const res = await this.http.send({
+        method: "HEAD",
+        container: this.multipart.segments(container),
+        signal,
+      });
+      // No count given: assume there may be some, and look.
+      return Number(headerValue(res.headers, "x-container-object-count") ?? "1") !== 0;
+    } catch (err) {
+      if (isOmnicloudError(err) && err.kind === "NotFound") return false;
+      throw err;
+    }
+  }
+
+  /** Plain deletes (manifests only for SLOs): bulk when the cluster has it (/info "bulk_delete"), else one DELETE per name. */
+  private async deletePlainMany(
+    container: string,
+    names: string[],
+    signal?: AbortSignal,
+  ): Promise<DeleteOutcome[]> {
     const bulk = await this.clusterInfo(signal).then(
       (i) => i.bulk_delete !== undefined,
       () => false,
@@ -319,7 +422,7 @@ export class SwiftDriver implements StorageDriver {
       const out: DeleteOutcome[] = [];
       for (const name of names) {
         try {
-          await this.deleteObject(container, name, signal);
+          await this.deletePlain(container, name, signal);
           out.push({ name });
         } catch (error) {
           out.push({ name, error: error as Error });
@@ -335,13 +438,16 @@ export class SwiftDriver implements StorageDriver {
       body: paths.join("\n"),
       signal,
     });
-    const doc = JSON.parse(res.body.toString("utf8")) as {
-      Errors?: Array<[string, string]>;
-      "Response Status"?: string;
-    };
-    const failed = new Map((doc.Errors ?? []).map(([p, status]) => [p, status]));
-    if (failed.size === 0 && doc["Response Status"] && !/^2\d\d/.test(doc["Response Status"]))
-      throw new ProviderError(`${this.provider} bulk delete answered ${doc["Response Status"]}`, {
+    const report = parseBulkReport(res.body);
+    // No report means no bulk middleware took the POST: nothing was deleted.
+    if (!report)
+      throw new ProviderError(`${this.provider} bulk delete answered ${res.status} without a report`, {
+        provider: this.provider,
+        requestId: res.requestId,
+      });
+    const failed = new Map(report.errors.map(([p, status]) => [p, status]));
+    if (failed.size === 0 && !bulkSucceeded(report))
+      throw new ProviderError(`${this.provider} bulk delete answered ${report.status}`, {
         provider: this.provider,
         requestId: res.requestId,
       });
