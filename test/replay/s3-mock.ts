@@ -72,6 +72,11 @@ export function mockS3(origin: string, fixtures: (name: string) => string): Mock
   const partSizes = new Map<string, number[]>();
   /** Sizes of objects written through the mock, so a HEAD after a write answers consistently. */
   const sizes = new Map<string, number>();
+  /**
+   * Buckets that do not exist until a PUT creates them: the driver asks HeadBucket before CreateBucket
+   * (so an existing bucket is refused), and every other bucket is taken to exist already.
+   */
+  const absent = new Set(["model-bucket", "new-bucket", "newbucket"]);
 
   const route = (req: Seen): Reply => {
     const q = req.url.searchParams;
@@ -93,7 +98,11 @@ export function mockS3(origin: string, fixtures: (name: string) => string): Mock
           body: '<?xml version="1.0" encoding="UTF-8"?><DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></DeleteResult>',
         };
       }
-      if (req.method === "HEAD") return { status: 200, headers: { "x-amz-bucket-region": "eu-west-1" } };
+      if (req.method === "HEAD") {
+        if (absent.has(segments[0]!)) return { status: 404 };
+        return { status: 200, headers: { "x-amz-bucket-region": "eu-west-1" } };
+      }
+      if (req.method === "PUT" && !q.has("policy")) absent.delete(segments[0]!);
       if (req.method === "DELETE") return { status: 204 };
       return { status: 200 };
     }

@@ -119,6 +119,8 @@ describeShared("s3 requests against S3's API model", () => {
     const b = "model-bucket";
     for await (const _ of store.listContainers()) void _;
     await store.createContainer(b, { region: "eu-west-1", acl: "private" });
+    // A public container is a bucket policy granting s3:GetObject (PutBucketPolicy) after CreateBucket.
+    await store.createContainer("new-bucket", { acl: "public-read" });
     await store.getContainer(b);
     for await (const _ of store.list(b, { prefix: "a/", delimiter: "/", pageSize: 50 })) void _;
     await store.upload(b, "dir/small.txt", "hello", {
@@ -156,6 +158,7 @@ describeShared("s3 requests against S3's API model", () => {
         "ListBuckets",
         "CreateBucket",
         "HeadBucket",
+        "PutBucketPolicy",
         "ListObjectsV2",
         "PutObject",
         "CreateMultipartUpload",

@@ -39,7 +39,8 @@ export type S3Operation =
   | "UploadPartCopy"
   | "CompleteMultipartUpload"
   | "AbortMultipartUpload"
-  | "ListMultipartUploads";
+  | "ListMultipartUploads"
+  | "PutBucketPolicy";
 
 export interface S3Request {
   method: HttpMethod;

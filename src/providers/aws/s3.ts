@@ -8,7 +8,14 @@ import { createHash } from "node:crypto";
 import { type Readable, Transform } from "node:stream";
 import { readXml } from "../../core/codec/xml.js";
 import { buildXml } from "../../core/codec/xml-build.js";
-import { IntegrityError, InvalidInputError, isOmnicloudError, ProviderError } from "../../core/errors.js";
+import {
+  AlreadyExistsError,
+  IntegrityError,
+  InvalidInputError,
+  isOmnicloudError,
+  NotFoundError,
+  ProviderError,
+} from "../../core/errors.js";
 import { headerValue } from "../../core/transport/response-error.js";
 import type {
   CopyRequest,
@@ -149,6 +156,7 @@ export class S3Driver implements StorageDriver<S3WriteExtras>, S3Core {
       region && region !== "us-east-1"
         ? buildXml({ CreateBucketConfiguration: { "@_xmlns": S3_NAMESPACE, LocationConstraint: region } })
         : undefined;
+    await this.refuseExisting(name, options.signal);
     await this.http.send("CreateBucket", {
       method: "PUT",
       bucket: name,
@@ -156,7 +164,73 @@ export class S3Driver implements StorageDriver<S3WriteExtras>, S3Core {
       ...(body ? { body } : {}),
       signal: options.signal,
     });
+    if (options.acl === "public-read") await this.allowPublicReads(name, options.signal);
     return { name, createdAt: new Date(), ...(region ? { region } : {}) };
+  }
+
+  /**
+   * S3 in us-east-1, and Ceph RGW everywhere, answer 200 to CreateBucket for a bucket the caller already
+   * owns (and reset its ACL), so "create" would silently succeed on an existing bucket. Ask first.
+   */
+  private async refuseExisting(name: string, signal: AbortSignal | undefined): Promise<void> {
+    let status: number;
+    try {
+      status = (await this.http.send("HeadBucket", { method: "HEAD", bucket: name, signal })).status;
+    } catch (err) {
+      if (err instanceof NotFoundError) return;
+      // 403 (another account's) and 301 (another region's) also mean the name is taken.
+      if (!isOmnicloudError(err) || (err.status !== 403 && err.status !== 301)) throw err;
+      status = err.status;
+    }
+    throw new AlreadyExistsError(`Bucket "${name}" already exists`, {
+      provider: this.provider,
+      status,
+      code: status === 200 ? "BucketAlreadyOwnedByYou" : "BucketAlreadyExists",
+      hint:
+        status === 200
+          ? "It is yours: use it as it is, or pick another name"
+          : "Bucket names are global: pick another",
+    });
+  }
+
+  /**
+   * A public-read ACL on a bucket only lets anyone list it; what users mean by a public container is that
+   * anyone can read its objects, which takes a bucket policy granting s3:GetObject to everyone.
+   */
+  private async allowPublicReads(name: string, signal: AbortSignal | undefined): Promise<void> {
+    const policy = {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "OmnicloudPublicRead",
+          Effect: "Allow",
+          Principal: "*",
+          Action: ["s3:GetObject"],
+          Resource: [`arn:aws:s3:::${name}/*`],
+        },
+      ],
+    };
+    const body = JSON.stringify(policy);
+    try {
+      await this.http.send("PutBucketPolicy", {
+        method: "PUT",
+        bucket: name,
+        query: { policy: "" },
+        // S3 requires a checksum on this call.
+        headers: { "content-md5": createHash("md5").update(body).digest("base64") },
+        body,
+        signal,
+      });
+    } catch (err) {
+      // A service without bucket policies (s3rver) has only the ACL to go by, and it was set.
+      if (isOmnicloudError(err) && err.status === 501) return;
+      if (isOmnicloudError(err)) {
+        err.explain(
+          `Bucket "${name}" was created, but the policy that makes its objects public was refused; on AWS, turn off the bucket's Block Public Access settings first`,
+        );
+      }
+      throw err;
+    }
   }
 
   async getContainer(name: string, signal?: AbortSignal): Promise<ContainerInfo> {
