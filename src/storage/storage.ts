@@ -40,6 +40,9 @@ const DEFAULT_BATCH = 1000;
  * AsyncIterable over the provider's real pagination.
  */
 export class Storage<D extends StorageDriver<unknown> = StorageDriver<unknown>> {
+  /** Container names already found valid (bounded). */
+  private readonly validContainers = new Set<string>();
+
   constructor(readonly driver: D) {}
 
   get provider(): string {
@@ -71,8 +74,12 @@ export class Storage<D extends StorageDriver<unknown> = StorageDriver<unknown>> 
   }
 
   private checkContainer(name: string): void {
+    // Perf: a store writes to a few containers many times; their names are checked once.
+    if (this.validContainers.has(name)) return;
     checkContainerName(name);
     this.driver.checkContainerName?.(name);
+    if (this.validContainers.size >= 256) this.validContainers.clear();
+    this.validContainers.add(name);
   }
 
   listContainers(options: { signal?: AbortSignal } = {}): AsyncIterable<ContainerInfo> {

@@ -72,19 +72,7 @@ function isLocalHost(hostname: string): boolean {
 export function s3Address(options: S3AddressOptions, bucket: string, key?: string): S3Address {
   if (bucket === "") throw new InvalidInputError("The bucket name is empty");
   const mode = options.addressing ?? "auto";
-  let base: URL;
-  let signingRegion = options.region;
-  if (options.endpoint) {
-    try {
-      base = new URL(options.endpoint);
-    } catch (err) {
-      throw new InvalidInputError(`The S3 endpoint "${options.endpoint}" is not a URL`, { cause: err });
-    }
-  } else {
-    const e = awsEndpoint("s3", options.region, { dualstack: options.dualstack, fips: options.fips });
-    base = new URL(e.url);
-    signingRegion = e.signingRegion;
-  }
+  const { base, signingRegion } = endpointOf(options);
   const tls = base.protocol === "https:";
   let style: "path" | "virtual";
   if (mode === "path") style = "path";
@@ -102,14 +90,36 @@ export function s3Address(options: S3AddressOptions, bucket: string, key?: strin
     style = !options.endpoint && canUseVirtualHost(bucket, tls) ? "virtual" : "path";
   }
 
-  const url = new URL(base.href);
-  const prefix = url.pathname.replace(/\/+$/, "");
+  // Perf: the address is written as one string and parsed once (URL setters each re-parse the URL).
+  const prefix = base.pathname.replace(/\/+$/, "");
   const keyPath = key === undefined ? "" : encodeS3Key(key);
-  if (style === "virtual") {
-    url.hostname = `${bucket}.${url.hostname}`;
-    url.pathname = `${prefix}/${keyPath}`;
+  const auth = base.username ? `${base.username}${base.password ? `:${base.password}` : ""}@` : "";
+  const href =
+    style === "virtual"
+      ? `${base.protocol}//${auth}${bucket}.${base.host}${prefix}/${keyPath}`
+      : `${base.protocol}//${auth}${base.host}${prefix}/${uriEncode(bucket)}${key === undefined ? "" : `/${keyPath}`}`;
+  return { url: new URL(href), style, signingRegion };
+}
+
+/** Parsed endpoints by what determines them; a store uses one, so a few entries are plenty. */
+const endpoints = new Map<string, { base: URL; signingRegion: string }>();
+
+function endpointOf(options: S3AddressOptions): { base: URL; signingRegion: string } {
+  const key = `${options.endpoint ?? ""} ${options.region} ${options.dualstack} ${options.fips}`;
+  const known = endpoints.get(key);
+  if (known) return known;
+  let found: { base: URL; signingRegion: string };
+  if (options.endpoint) {
+    try {
+      found = { base: new URL(options.endpoint), signingRegion: options.region };
+    } catch (err) {
+      throw new InvalidInputError(`The S3 endpoint "${options.endpoint}" is not a URL`, { cause: err });
+    }
   } else {
-    url.pathname = `${prefix}/${uriEncode(bucket)}${key === undefined ? "" : `/${keyPath}`}`;
+    const e = awsEndpoint("s3", options.region, { dualstack: options.dualstack, fips: options.fips });
+    found = { base: new URL(e.url), signingRegion: e.signingRegion };
   }
-  return { url, style, signingRegion };
+  if (endpoints.size >= 64) endpoints.clear();
+  endpoints.set(key, found);
+  return found;
 }

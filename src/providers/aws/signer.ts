@@ -135,8 +135,15 @@ export class SigV4Signer {
 
   /** Wire form equals canonical form: sorted RFC 3986 query, and under S3 rules an RFC 3986 path. */
   private canonicaliseUrl(url: URL): void {
-    if (url.search !== "") url.search = canonicalQuery(parseQuery(url.search));
-    if (this.s3Rules) url.pathname = encodeWirePath(url.pathname);
+    // Perf: URL setters re-parse the whole URL, so only set what actually changes.
+    if (url.search !== "") {
+      const query = `?${canonicalQuery(parseQuery(url.search))}`;
+      if (query !== url.search) url.search = query;
+    }
+    if (this.s3Rules) {
+      const path = encodeWirePath(url.pathname);
+      if (path !== url.pathname) url.pathname = path;
+    }
   }
 
   private async payloadHash(attempt: Attempt): Promise<string> {

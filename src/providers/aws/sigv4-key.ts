@@ -18,11 +18,19 @@ export function hmac(key: string | Uint8Array, data: string): Buffer {
 
 /** "20150830T123600Z": ISO 8601 basic format, UTC, whole seconds. */
 export function amzDate(date: Date): string {
-  return date
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d{3}/, "");
+  // Perf: every signature needs it and the clock moves by whole seconds here: format each second once.
+  const second = Math.floor(date.getTime() / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastStamp = date
+      .toISOString()
+      .replace(/[-:]/g, "")
+      .replace(/\.\d{3}/, "");
+  }
+  return lastStamp;
 }
+let lastSecond = Number.NaN;
+let lastStamp = "";
 
 /** The scope a signature is valid for: "20150830/us-east-1/service/aws4_request". */
 export function credentialScope(date: string, region: string, service: string): string {
