@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { MockAgent } from "undici";
 import type { Attempt, Layer } from "../../src/core/transport/types.js";
+import { headerRecord } from "./mock-headers.js";
 
 export interface Recorded {
   operation: string;
@@ -32,16 +33,6 @@ export interface MockBlob {
   requests: Recorded[];
   recorder: Layer;
   close(): Promise<void>;
-}
-
-function headerRecord(raw: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (Array.isArray(raw)) {
-    for (let i = 0; i + 1 < raw.length; i += 2) out[String(raw[i]).toLowerCase()] = String(raw[i + 1]);
-  } else if (raw && typeof raw === "object") {
-    for (const [k, v] of Object.entries(raw as Record<string, unknown>)) out[k.toLowerCase()] = String(v);
-  }
-  return out;
 }
 
 function bodyBuffer(body: unknown): Buffer | undefined {

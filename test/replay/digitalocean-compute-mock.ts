@@ -5,6 +5,7 @@
  * both sides against the OpenAPI spec.
  */
 import { MockAgent } from "undici";
+import { headerRecord } from "./mock-headers.js";
 
 export interface DoAnswer {
   status: number;
@@ -22,16 +23,6 @@ export interface DoExchange {
 }
 
 export type DoRoute = (req: Omit<DoExchange, "answer">) => DoAnswer | undefined;
-
-function headerRecord(raw: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (Array.isArray(raw)) {
-    for (let i = 0; i + 1 < raw.length; i += 2) out[String(raw[i]).toLowerCase()] = String(raw[i + 1]);
-  } else if (raw && typeof raw === "object") {
-    for (const [k, v] of Object.entries(raw as Record<string, unknown>)) out[k.toLowerCase()] = String(v);
-  }
-  return out;
-}
 
 export interface DoMock {
   agent: MockAgent;

@@ -5,6 +5,7 @@
  */
 import { MockAgent } from "undici";
 import { formPairs } from "./ec2-model.js";
+import { headerRecord } from "./mock-headers.js";
 
 export interface Ec2Seen {
   action: string;
@@ -20,16 +21,6 @@ export interface Ec2Reply {
 }
 
 export type Ec2Responder = (req: Ec2Seen) => Ec2Reply | undefined;
-
-function headerRecord(raw: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (Array.isArray(raw)) {
-    for (let i = 0; i + 1 < raw.length; i += 2) out[String(raw[i]).toLowerCase()] = String(raw[i + 1]);
-  } else if (raw && typeof raw === "object") {
-    for (const [k, v] of Object.entries(raw as Record<string, unknown>)) out[k.toLowerCase()] = String(v);
-  }
-  return out;
-}
 
 function bodyText(body: unknown): string {
   if (typeof body === "string") return body;

@@ -38,6 +38,7 @@ import { openDns } from "../../src/dns/open.js";
 import { CLOUD_DNS_SCOPE, GoogleDnsDriver, type GoogleDnsOptions } from "../../src/providers/google/dns.js";
 import { resolveGoogleAuth } from "../../src/providers/google/dns-setup.js";
 import { describeShared, sharedPath } from "../support/shared.js";
+import { headerRecord } from "./mock-headers.js";
 
 const DNS_ORIGIN = "https://dns.googleapis.com";
 const TOKEN_ORIGIN = "https://oauth2.googleapis.com";
@@ -58,16 +59,6 @@ interface Seen {
 interface Reply {
   status: number;
   body?: unknown;
-}
-
-function headerRecord(raw: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (Array.isArray(raw))
-    for (let i = 0; i + 1 < raw.length; i += 2) out[String(raw[i]).toLowerCase()] = String(raw[i + 1]);
-  else if (raw && typeof raw === "object") {
-    for (const [k, v] of Object.entries(raw as Record<string, unknown>)) out[k.toLowerCase()] = String(v);
-  }
-  return out;
 }
 
 function bodyText(body: unknown): string | undefined {

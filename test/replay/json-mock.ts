@@ -6,6 +6,7 @@
  */
 import { MockAgent } from "undici";
 import type { CheckedRequest } from "../support/openapi-check.js";
+import { headerRecord } from "./mock-headers.js";
 
 export interface Reply {
   status: number;
@@ -24,16 +25,6 @@ export interface JsonMock {
   on(when: (r: SeenJson) => boolean, reply: Reply): void;
   reset(): void;
   close(): Promise<void>;
-}
-
-function headerRecord(raw: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (Array.isArray(raw))
-    for (let i = 0; i + 1 < raw.length; i += 2) out[String(raw[i]).toLowerCase()] = String(raw[i + 1]);
-  else if (raw && typeof raw === "object") {
-    for (const [k, v] of Object.entries(raw as Record<string, unknown>)) out[k.toLowerCase()] = String(v);
-  }
-  return out;
 }
 
 export function jsonMock(origin: string): JsonMock {

@@ -23,6 +23,7 @@ import {
 import type { OpenStackCompute } from "../../src/providers/openstack/compute.js";
 import { tokenHash } from "../../src/providers/openstack/nova-servers.js";
 import { describeShared, sharedPath } from "../support/shared.js";
+import { headerRecord } from "./mock-headers.js";
 
 const KEYSTONE = "http://keystone.test:5000";
 const PROJECT = "9c4693dce56b493b9b83197d900f7fba";
@@ -149,16 +150,6 @@ function route(req: Seen): Answer | undefined {
     if (m === "DELETE" && p.startsWith("/v2/images/")) return none(204);
   }
   return undefined;
-}
-
-function headerRecord(raw: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (Array.isArray(raw))
-    for (let i = 0; i + 1 < raw.length; i += 2) out[String(raw[i]).toLowerCase()] = String(raw[i + 1]);
-  else if (raw && typeof raw === "object") {
-    for (const [k, v] of Object.entries(raw as Record<string, unknown>)) out[k.toLowerCase()] = String(v);
-  }
-  return out;
 }
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {

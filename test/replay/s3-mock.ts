@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { MockAgent } from "undici";
 import type { Attempt, Layer } from "../../src/core/transport/types.js";
+import { headerRecord } from "./mock-headers.js";
 
 export interface Recorded {
   operation: string;
@@ -46,20 +47,6 @@ function bodyBuffer(body: unknown): Buffer | undefined {
 }
 
 /** The request headers as undici hands them to the mock (a Headers, a flat [k, v, …] array or a record). */
-function headerRecord(raw: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (raw instanceof Headers) {
-    raw.forEach((v, k) => {
-      out[k.toLowerCase()] = v;
-    });
-  } else if (Array.isArray(raw)) {
-    for (let i = 0; i + 1 < raw.length; i += 2) out[String(raw[i]).toLowerCase()] = String(raw[i + 1]);
-  } else if (raw && typeof raw === "object") {
-    for (const [k, v] of Object.entries(raw as Record<string, unknown>)) out[k.toLowerCase()] = String(v);
-  }
-  return out;
-}
-
 const md5 = (b: Buffer): string => createHash("md5").update(b).digest("hex");
 
 export function mockS3(origin: string, fixtures: (name: string) => string): MockS3 {

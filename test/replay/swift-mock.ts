@@ -6,6 +6,7 @@
  * that matched is kept in order, with its headers, for the assertions the matchers cannot make.
  */
 import { MockAgent } from "undici";
+import { headerRecord } from "./mock-headers.js";
 
 export interface SwiftReply {
   status: number;
@@ -34,16 +35,6 @@ export interface MockSwift {
   seen: SeenSwift[];
   expect(request: SwiftExpectation, reply: SwiftReply): void;
   close(): Promise<void>;
-}
-
-function headerRecord(raw: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (Array.isArray(raw)) {
-    for (let i = 0; i + 1 < raw.length; i += 2) out[String(raw[i]).toLowerCase()] = String(raw[i + 1]);
-  } else if (raw && typeof raw === "object") {
-    for (const [k, v] of Object.entries(raw as Record<string, unknown>)) out[k.toLowerCase()] = String(v);
-  }
-  return out;
 }
 
 export function mockSwift(origin: string, token: string): MockSwift {
