@@ -15,6 +15,7 @@ import type { AzureBlobDriver } from "../../src/providers/azure/blob.js";
 import { openStorage, type Storage } from "../../src/storage/index.js";
 import { describeShared, readShared } from "../support/shared.js";
 import { type MockBlob, mockBlob, type Recorded } from "./azure-blob-mock.js";
+import { ReadingDispatcher } from "./reading-dispatcher.js";
 
 interface Param {
   $ref?: string;
@@ -149,7 +150,7 @@ describeShared("azure-blob requests against the Blob service swagger", () => {
       account: "omniacct",
       accountKey: Buffer.alloc(64, 1).toString("base64"),
       multipart: { minPartSize: 1 },
-      transport: { dispatcher: mock.agent, layers: [mock.recorder], retry: false },
+      transport: { dispatcher: new ReadingDispatcher(mock.agent), layers: [mock.recorder], retry: false },
     });
   });
   afterAll(async () => {

@@ -111,42 +111,6 @@ export async function createDispatcher(options: PoolOptions): Promise<Dispatcher
   return new undici.Agent(common);
 }
 
-/**
- * Read a whole response body, failing (never returning short data) if it ends before Content-Length.
- *
- * Perf: listens for 'data' and 'end' rather than `for await`, which builds an async iterator and an
- * end-of-stream watcher for every response. The outcomes are the same: the stream's error is raised as is,
- * and a stream closed before its end raises "Premature close" (ERR_STREAM_PREMATURE_CLOSE), as `for await`
- * does.
- */
-export function readAll(body: Readable, expected: number | undefined): Promise<Buffer> {
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    body.on("data", (chunk: Buffer) => {
-      chunks.push(chunk);
-      received += chunk.length;
-    });
-    body.once("error", reject);
-    body.once("close", () => {
-      if (!body.readableEnded) {
-        reject(Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" }));
-      }
-    });
-    body.once("end", () => {
-      if (expected !== undefined && received !== expected) {
-        reject(
-          new NetworkError(`The response body ended after ${received} of ${expected} bytes`, {
-            code: "OMNICLOUD_TRUNCATED",
-          }),
-        );
-        return;
-      }
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
-    });
-  });
-}
-
 function declaredLength(headers: RawResponse["headers"]): number | undefined {
   // A compressed body's length on the wire differs from what we read; only check identity bodies.
   if (headers["content-encoding"] && headers["content-encoding"] !== "identity") return undefined;
@@ -183,6 +147,9 @@ async function exchangeOnce(attempt: Attempt, dispatcher: Dispatcher): Promise<R
   if (attempt.body?.length !== undefined && headers["content-length"] === undefined) {
     headers["content-length"] = String(attempt.body.length);
   }
+  // Perf: a whole-body exchange goes straight to the dispatcher with a small handler that gathers the
+  // chunks; undici.request would build an AsyncResource, a Readable and its listeners for every response.
+  if (attempt.mode !== "stream") return bufferedExchange(attempt, dispatcher, body);
   const res = await undici.request(attempt.url, {
     dispatcher,
     method: attempt.method,
@@ -196,7 +163,104 @@ async function exchangeOnce(attempt: Attempt, dispatcher: Dispatcher): Promise<R
     await res.body.dump();
     return { status: res.statusCode, headers: resHeaders, body: Buffer.alloc(0) };
   }
-  if (attempt.mode === "stream") return { status: res.statusCode, headers: resHeaders, body: res.body };
-  const data = await readAll(res.body, declaredLength(resHeaders));
-  return { status: res.statusCode, headers: resHeaders, body: data };
+  return { status: res.statusCode, headers: resHeaders, body: res.body };
+}
+
+/** Response headers as undici.request gives them: lower-case names, latin1 values, repeats as arrays. */
+function parseRawHeaders(raw: readonly (Buffer | string)[]): RawResponse["headers"] {
+  const out: Record<string, string | string[]> = Object.create(null);
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toString("latin1").toLowerCase();
+    const value = raw[i + 1]!.toString("latin1");
+    const seen = out[name];
+    if (seen === undefined) out[name] = value;
+    else if (typeof seen === "string") out[name] = [seen, value];
+    else seen.push(value);
+  }
+  return out as RawResponse["headers"];
+}
+
+/**
+ * One exchange whose whole answer is read: the body is gathered as it arrives and handed back only when it
+ * is complete, so a body cut short (or longer than its Content-Length) raises, never returns short data.
+ */
+function bufferedExchange(
+  attempt: Attempt,
+  dispatcher: Dispatcher,
+  body: Buffer | Readable | string | Uint8Array | undefined,
+): Promise<RawResponse> {
+  const url = attempt.url;
+  const signal = attempt.signal === NEVER_ABORTED ? undefined : attempt.signal;
+  return new Promise<RawResponse>((resolve, reject) => {
+    let abort: ((reason?: Error) => void) | undefined;
+    let stopped: Error | undefined;
+    const onAbort = (): void => {
+      stopped = signal?.reason instanceof Error ? signal.reason : new Error("This operation was aborted");
+      abort?.(stopped);
+    };
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const done = (): void => signal?.removeEventListener("abort", onAbort);
+    let status = 0;
+    let headers: RawResponse["headers"] = {};
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const handler: Dispatcher.DispatchHandler = {
+      onConnect(abortRequest) {
+        abort = abortRequest;
+        if (stopped) abortRequest(stopped);
+      },
+      onHeaders(statusCode, rawHeaders) {
+        // 1xx answers (100-continue) come before the real one: keep waiting for it.
+        if (statusCode < 200) return true;
+        status = statusCode;
+        headers = parseRawHeaders(rawHeaders as unknown as (Buffer | string)[]);
+        return true;
+      },
+      onData(chunk) {
+        chunks.push(chunk);
+        received += chunk.length;
+        return true;
+      },
+      onComplete() {
+        done();
+        const expected = attempt.method === "HEAD" ? undefined : declaredLength(headers);
+        if (expected !== undefined && received !== expected) {
+          reject(
+            new NetworkError(`The response body ended after ${received} of ${expected} bytes`, {
+              code: "OMNICLOUD_TRUNCATED",
+            }),
+          );
+          return;
+        }
+        resolve({
+          status,
+          headers,
+          body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received),
+        });
+      },
+      onError(err) {
+        done();
+        reject(err);
+      },
+    };
+    try {
+      dispatcher.dispatch(
+        {
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method: attempt.method,
+          headers: attempt.headers,
+          body: body ?? null,
+        },
+        handler,
+      );
+    } catch (err) {
+      done();
+      reject(err);
+    }
+  });
 }
