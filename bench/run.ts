@@ -3,8 +3,11 @@
  *
  *   npm run bench                      all suites
  *   npm run bench -- transport         one suite (or: coldstart, storage)
- *   npm run bench -- storage --scenario put-big
- *                                      one storage scenario (put-small, get-small, put-big, get-big)
+ *   npm run bench -- storage --scenario W1
+ *                                      one storage workload (W1 small PUTs, W2 512 MiB file, W3 listing,
+ *                                      W4 cold start); --client omnicloud (repeatable) keeps only those tools
+ *   npm run bench -- storage --scenario W1 --client omnicloud --cpu-prof-dir /tmp/prof
+ *                                      each storage tool worker under node --cpu-prof, profiles in that folder
  *   npm run bench -- --quick           tiny fixed counts, for the smoke test; the numbers mean little
  *   npm run bench -- --no-build        measure dist/ as it is
  *   node --cpu-prof --import tsx bench/run.ts transport --no-build --client omnicloud --scenario PUT
@@ -33,13 +36,15 @@ interface RunOptions {
   clients: string[];
   scenarios: string[];
   dist: string | undefined;
+  cpuProfDir: string | undefined;
 }
 
 const SUITES: Record<string, (options: RunOptions) => Promise<void>> = {
   transport: (o) =>
     runTransportBench({ quick: o.quick, clients: o.clients, scenarios: o.scenarios, dist: o.dist }),
   coldstart: (o) => runColdstartBench({ quick: o.quick }),
-  storage: (o) => runStorageBench({ quick: o.quick, scenarios: o.scenarios }),
+  storage: (o) =>
+    runStorageBench({ quick: o.quick, scenarios: o.scenarios, tools: o.clients, cpuProfDir: o.cpuProfDir }),
 };
 
 const BUILD_TIMEOUT_MS = 300_000;
@@ -78,6 +83,7 @@ async function main(): Promise<void> {
       client: { type: "string", multiple: true },
       scenario: { type: "string", multiple: true },
       dist: { type: "string" },
+      "cpu-prof-dir": { type: "string" },
     },
   });
   const unknown = positionals.filter((name) => !(name in SUITES));
@@ -90,6 +96,7 @@ async function main(): Promise<void> {
     clients: values.client ?? [],
     scenarios: values.scenario ?? [],
     dist: values.dist,
+    cpuProfDir: values["cpu-prof-dir"],
   };
 
   console.log(

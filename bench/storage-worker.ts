@@ -1,36 +1,60 @@
 /**
- * One tool running one storage scenario, in a process of its own, so its CPU time and peak RSS are its own
- * (a process's peak RSS never comes down, so tools and scenarios sharing one would blur each other's).
- * The parent (storage.ts) steers it over stdin, one command per line, so the tools' rounds can alternate:
+ * One tool in a process of its own, so its CPU time (all threads: `process.cpuUsage()` is the process's
+ * rusage) and peak RSS are its own: a process's peak RSS never comes down, so tools sharing one would blur
+ * each other's. The parent steers it over stdin, one JSON command per line, so tools can take turns:
  *
- *   (start)   → "ready <rss bytes>"      after the client is made and the scenario's data is in place
- *   warmup    → "done"                   one unmeasured pass
- *   round     → "sample <json>"          one measured pass: client CPU (user + system) and wall time
- *   end       → "end <json>"             peak RSS of the whole process, then it exits
+ *   (start)                          → "ready {rss}"    once the client is made
+ *   {"op":"create",...}              → "ok {}"          make a bucket or container (set-up, unmeasured)
+ *   {"op":"puts",...}                → "ok {sample}"    `count` PUTs of `size` bytes, `width` at a time
+ *   {"op":"put-file"|"get-file",...} → "ok {sample}"    one large object from or to a file
+ *   {"op":"list",...}                → "ok {sample}"    list a container to its end, counting entries
+ *   {"op":"end"}                     → "ok {peakRss}"   then it exits
  *
- * It exits on its own when stdin closes (the parent went away) and after a fixed lifetime at most.
+ * A sample is the client's CPU (user + system) and wall time for that command alone. A failed command
+ * answers "fail <message>" and the worker goes on. It exits when stdin closes (the parent went away) and
+ * after a fixed lifetime at most.
  */
-import { rm } from "node:fs/promises";
-import { join } from "node:path";
+import { randomFillSync } from "node:crypto";
 import { createInterface } from "node:readline";
+import { getHeapSpaceStatistics } from "node:v8";
+import { peakRss } from "./peak-rss.js";
 import { makeTool, type StorageTool, type Target } from "./storage-clients.js";
-
-export type ScenarioName = "put-small" | "get-small" | "put-big" | "get-big";
 
 export interface WorkerConfig {
   tool: string;
   target: Target;
-  scenario: ScenarioName;
-  /** Small objects per pass, their size, and how many are in flight at once. */
-  smallCount: number;
-  smallSize: number;
-  concurrency: number;
-  /** The large object's source file (written by the parent) and a folder for downloads. */
-  bigFile: string;
-  dir: string;
 }
 
-const MAX_LIFETIME_MS = 20 * 60_000;
+export type WorkerCommand =
+  | { op: "create"; container: string }
+  | { op: "puts"; container: string; prefix: string; count: number; width: number; size: number }
+  | { op: "put-file" | "get-file"; container: string; key: string; path: string }
+  /**
+   * `every`: take a memory point each that many entries (0: none); `gc`: force a GC before each;
+   * `pageSize`: entries per page, else the tool's default.
+   */
+  | { op: "list"; container: string; every: number; gc: boolean; pageSize?: number }
+  | { op: "end" };
+
+export interface Sample {
+  cpuMs: number;
+  wallMs: number;
+}
+
+/** Live memory at one point of a listing: after a forced GC when asked, so only what is kept counts. */
+export interface MemoryPoint {
+  entries: number;
+  /** V8 heap in use (compiled code left out) plus memory outside it held by JS objects (Buffers). */
+  live: number;
+  rss: number;
+}
+
+export interface ListSample extends Sample {
+  count: number;
+  memory: MemoryPoint[];
+}
+
+const MAX_LIFETIME_MS = 45 * 60_000;
 
 /** Runs `work(i)` for i in 0..count-1, `width` at a time. */
 async function pool(count: number, width: number, work: (i: number) => Promise<void>): Promise<void> {
@@ -41,29 +65,85 @@ async function pool(count: number, width: number, work: (i: number) => Promise<v
   await Promise.all(Array.from({ length: Math.min(width, count) }, lane));
 }
 
-async function prepare(c: WorkerConfig, tool: StorageTool, container: string): Promise<() => Promise<void>> {
-  const key = (i: number): string => `small/${String(i).padStart(5, "0")}`;
-  const body = Buffer.alloc(c.smallSize, 0x5a);
-  switch (c.scenario) {
-    case "put-small":
-      return () => pool(c.smallCount, c.concurrency, (i) => tool.putBuffer(container, key(i), body));
-    case "get-small": {
-      await pool(c.smallCount, c.concurrency, (i) => tool.putBuffer(container, key(i), body));
-      return () =>
-        pool(c.smallCount, c.concurrency, async (i) => {
-          const size = await tool.getBuffer(container, key(i));
-          if (size !== c.smallSize) throw new Error(`${c.tool}: read ${size} bytes of ${key(i)}`);
-        });
+async function measured<T extends object>(work: () => Promise<T>): Promise<T & Sample> {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const extra = await work();
+  const wallMs = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { ...extra, cpuMs: (used.user + used.system) / 1000, wallMs };
+}
+
+/** V8 heap spaces that hold compiled code: they grow as the JIT warms up, whatever the lister keeps. */
+const CODE_SPACES = new Set(["code_space", "code_large_object_space"]);
+
+function memoryPoint(entries: number, gc: boolean): MemoryPoint {
+  if (gc) (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  let code = 0;
+  for (const space of getHeapSpaceStatistics()) {
+    if (CODE_SPACES.has(space.space_name)) code += space.space_used_size;
+  }
+  return { entries, live: m.heapUsed - code + m.external, rss: m.rss };
+}
+
+const bodies = new Map<number, Buffer>();
+
+function bodyOf(size: number): Buffer {
+  let body = bodies.get(size);
+  if (!body) {
+    body = randomFillSync(Buffer.alloc(size));
+    bodies.set(size, body);
+  }
+  return body;
+}
+
+function need<K extends keyof StorageTool>(tool: StorageTool, method: K): NonNullable<StorageTool[K]> {
+  const fn = tool[method];
+  if (typeof fn !== "function") throw new Error(`${tool.name} has no ${String(method)} here`);
+  return (fn as (...args: unknown[]) => unknown).bind(tool) as NonNullable<StorageTool[K]>;
+}
+
+async function run(tool: StorageTool, c: Exclude<WorkerCommand, { op: "end" }>): Promise<object> {
+  switch (c.op) {
+    case "create":
+      await need(tool, "createContainer")(c.container);
+      return {};
+    case "puts": {
+      const body = bodyOf(c.size);
+      const key = (i: number): string => `${c.prefix}${String(i).padStart(6, "0")}`;
+      return measured(async () => {
+        await pool(c.count, c.width, (i) => tool.putBuffer(c.container, key(i), body));
+        return {};
+      });
     }
-    case "put-big":
-      return () => tool.putFile(container, "big/upload.bin", c.bigFile);
-    case "get-big": {
-      await tool.putFile(container, "big/seed.bin", c.bigFile);
-      const out = join(c.dir, `download-${process.pid}.bin`);
-      return async () => {
-        await tool.getFile(container, "big/seed.bin", out);
-        await rm(out, { force: true });
-      };
+    case "put-file":
+      return measured(async () => {
+        await need(tool, "putFile")(c.container, c.key, c.path);
+        return {};
+      });
+    case "get-file":
+      return measured(async () => {
+        await need(tool, "getFile")(c.container, c.key, c.path);
+        return {};
+      });
+    case "list": {
+      const list = need(tool, "list");
+      const memory: MemoryPoint[] = [];
+      let count = 0;
+      const sample = await measured(async () => {
+        if (c.every > 0) memory.push(memoryPoint(0, c.gc));
+        await list(
+          c.container,
+          () => {
+            count++;
+            if (c.every > 0 && count % c.every === 0) memory.push(memoryPoint(count, c.gc));
+          },
+          c.pageSize,
+        );
+        return {};
+      });
+      return { ...sample, count, memory };
     }
   }
 }
@@ -71,30 +151,22 @@ async function prepare(c: WorkerConfig, tool: StorageTool, container: string): P
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? "{}") as WorkerConfig;
   setTimeout(() => process.exit(3), MAX_LIFETIME_MS).unref();
-  const tool = await makeTool(config.tool, config.target);
-  const container = `bench-${config.scenario}-${process.pid}`;
-  await tool.createContainer(container);
-  const pass = await prepare(config, tool, container);
   const say = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
-  say(`ready ${process.memoryUsage().rss}`);
-  const lines = createInterface({ input: process.stdin });
-  for await (const command of lines) {
-    if (command === "warmup") {
-      await pass();
-      say("done");
-    } else if (command === "round") {
-      const cpu = process.cpuUsage();
-      const start = performance.now();
-      await pass();
-      const wallMs = performance.now() - start;
-      const used = process.cpuUsage(cpu);
-      say(`sample ${JSON.stringify({ cpuMs: (used.user + used.system) / 1000, wallMs })}`);
-    } else if (command === "end") {
-      // maxRSS is in KiB, for the whole life of this process: set-up, warm-up and rounds of one scenario.
-      say(`end ${JSON.stringify({ peakRss: process.resourceUsage().maxRSS * 1024 })}`);
+  const tool = await makeTool(config.tool, config.target);
+  say(`ready ${JSON.stringify({ rss: process.memoryUsage().rss })}`);
+  for await (const line of createInterface({ input: process.stdin })) {
+    const command = JSON.parse(line) as WorkerCommand;
+    if (command.op === "end") {
+      say(`ok ${JSON.stringify({ peakRss: peakRss() })}`);
       break;
+    }
+    try {
+      say(`ok ${JSON.stringify(await run(tool, command))}`);
+    } catch (err) {
+      const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      say(`fail ${command.op}: ${text.replace(/\s*\n\s*/g, " | ")}`);
     }
   }
   await tool.close();

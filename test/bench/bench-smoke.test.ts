@@ -77,27 +77,53 @@ describe("npm run bench -- --quick", () => {
     expect(coldstart.some((l) => l.includes("import 'omnicloud' / node -e ''"))).toBe(true);
     expect(coldstart.find((l) => l.includes("import 'omnicloud'"))).toMatch(/goal ≤ 1\.5x: (met|NOT met)$/);
 
-    // Storage: omnicloud against each SDK on its server, every scenario, CPU, wall and peak RSS.
-    const storage = ratioLines(bySuite.get("storage")!);
+    // Storage: the issue's four workloads, each comparing omnicloud with the other tools (opendal only where
+    // its native binary loads), and a closing summary of the goals.
+    const storageText = bySuite.get("storage")!;
+    const storage = ratioLines(storageText);
     for (const line of storage) expect(line).toMatch(RATIO);
-    for (const [server, sdk] of [
-      ["s3rver", "@aws-sdk/client-s3"],
-      ["azurite", "@azure/storage-blob"],
-    ] as const) {
-      for (const scenario of ["put-small", "get-small", "put-big", "get-big"]) {
-        for (const metric of ["CPU", "wall", "peak RSS"]) {
-          const label = `${server} ${scenario} omnicloud / ${sdk}`;
-          expect(
-            storage.some((l) => l.includes(label) && new RegExp(`\\s${metric}\\s`).test(l)),
-            `${label} ${metric}`,
-          ).toBe(true);
-        }
-      }
-      // Large transfers carry the issue's wall-time goal as information.
-      expect(storage.find((l) => l.includes(`${server} put-big`) && /\swall\s/.test(l))).toMatch(
-        /goal ≤ 1\.2x: (met|NOT met)$/,
+    const has = (label: string, metric: string): string | undefined =>
+      storage.find((l) => l.includes(label) && new RegExp(`\\s${metric}\\s`).test(l));
+    // W1 on the S3 sink carries the issue's CPU goals, against the AWS SDK and the signed node:http baseline.
+    for (const pass of ["seq", "x16"]) {
+      expect(has(`W1 sink ${pass} omnicloud / @aws-sdk/client-s3`, "CPU")).toMatch(
+        /goal ≤ 0\.25x: (met|NOT met)$/,
       );
+      expect(has(`W1 sink ${pass} omnicloud / node:http+sigv4`, "CPU")).toMatch(
+        /goal ≤ 1\.3x: (met|NOT met)$/,
+      );
+      expect(has(`W1 sink ${pass} omnicloud / node:http `, "CPU")).toMatch(/information only\)$/);
+      expect(has(`W1 azurite ${pass} omnicloud / @azure/storage-blob`, "CPU")).toBeDefined();
     }
+    // W2: the wall-time goal against the fastest peer and the peak RSS goal, both directions, both servers.
+    for (const server of ["sink", "azurite"]) {
+      for (const direction of ["upload", "download"]) {
+        expect(has(`W2 ${server} ${direction} omnicloud / fastest peer`, "wall")).toMatch(
+          /goal ≤ 1\.2x: (met|NOT met)$/,
+        );
+        expect(storageText).toMatch(
+          new RegExp(
+            `^goal {3}W2 ${server} ${direction} omnicloud peak RSS .* goal ≤ 100 MB: (met|NOT met)$`,
+            "m",
+          ),
+        );
+      }
+    }
+    // W3 lists on the real servers; W4 compares cold starts.
+    expect(has("W3 s3rver omnicloud / @aws-sdk/client-s3", "CPU")).toBeDefined();
+    expect(has("W3 azurite omnicloud / @azure/storage-blob", "CPU")).toBeDefined();
+    expect(storageText).toMatch(
+      /^goal {3}W3 s3rver omnicloud memory flat while listing: .*: (met|NOT met)$/m,
+    );
+    expect(storageText).toMatch(
+      /^goal {3}W3 azurite omnicloud memory flat while listing: .*: (met|NOT met)$/m,
+    );
+    for (const metric of ["wall", "CPU"]) {
+      expect(has("W4 omnicloud s3 / @aws-sdk/client-s3", metric)).toBeDefined();
+      expect(has("W4 omnicloud azure-blob / @azure/storage-blob", metric)).toBeDefined();
+    }
+    expect(storageText).toMatch(/^### Summary/m);
+    expect(storageText).toMatch(/^\d+ of \d+ goals met\.$/m);
   });
 
   it("runs only the suite it is asked for", async () => {
@@ -106,11 +132,11 @@ describe("npm run bench -- --quick", () => {
     expect([...sections(run.stdout).keys()]).toEqual(["coldstart"]);
   });
 
-  it("runs one storage scenario when asked, on both servers", async () => {
-    const run = await runBench(["storage", "--quick", "--no-build", "--scenario", "get-small"]);
+  it("runs one storage workload when asked", async () => {
+    const run = await runBench(["storage", "--quick", "--no-build", "--scenario", "W1"]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const storage = ratioLines(sections(run.stdout).get("storage") ?? "");
-    expect(storage.length).toBe(6);
-    expect(storage.every((l) => l.includes("get-small"))).toBe(true);
+    expect(storage.length).toBeGreaterThanOrEqual(8);
+    expect(storage.every((l) => /^ratio {2}W1 (sink|azurite) (seq|x16) /.test(l))).toBe(true);
   });
 });
