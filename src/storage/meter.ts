@@ -27,11 +27,16 @@ export class Meter extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.count(chunk);
+    callback(null, chunk);
+  }
+
+  /** Count and hash bytes read some other way than through this stream (a download to a file). */
+  count(chunk: Uint8Array): void {
     this.bytes += chunk.length;
     this.md5?.update(chunk);
     this.sha256?.update(chunk);
     this.onProgress?.({ done: this.bytes, total: this.expectedSize });
-    callback(null, chunk);
   }
 
   /** Digests of everything that passed, lower-case hex. Valid once the stream has ended. */

@@ -1,9 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { type Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { InvalidInputError, isOmnicloudError, UnsupportedError } from "../core/errors.js";
 import { streamCopy } from "./copy.js";
 import type { DeleteOutcome, ExtrasOf, StorageDriver } from "./driver.js";
@@ -27,6 +25,7 @@ import type {
   UploadSource,
 } from "./types.js";
 import { uploadObject } from "./upload.js";
+import { writeToFile } from "./write-file.js";
 
 /** Names per batch when deleting many objects through a driver without a batch call. */
 const DELETE_CONCURRENCY = 8;
@@ -216,10 +215,11 @@ export class Storage<D extends StorageDriver<unknown> = StorageDriver<unknown>> 
     // Hash only when there is a stored MD5 to compare with (not for ranges, multipart ETags, block blobs).
     const meter = new Meter(size, wholeMd5, undefined, { md5: wholeMd5 !== undefined });
     try {
-      await pipeline(body, meter, createWriteStream(temp, { flags: "wx" }), { signal: options.signal });
+      await writeToFile(body, temp, (chunk) => meter.count(chunk), options.signal);
       meter.verify(`Download of ${container}/${name} from ${this.provider}`);
       await rename(temp, path);
     } catch (err) {
+      if (!body.destroyed) body.destroy();
       await rm(temp, { force: true });
       throw err;
     }
