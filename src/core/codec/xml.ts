@@ -119,17 +119,23 @@ export function readXml(
 /**
  * Without trimming, the indentation between child elements lands in a "#text" entry of the parent. Drop it
  * when it is only whitespace and the element has child elements; text of leaf elements is kept whole.
+ * In place: the tree is the parser's own, fresh for this document, and a copy would double what a large
+ * listing page allocates.
  */
 function dropLayoutText<V extends XmlValue>(value: V): V {
   if (typeof value === "string") return value;
-  if (Array.isArray(value)) return value.map((item) => dropLayoutText(item)) as V;
-  const out: XmlObject = {};
-  let hasChildElement = false;
-  for (const [key, child] of Object.entries(value)) {
-    if (key !== XML_TEXT_KEY && !key.startsWith(XML_ATTR_PREFIX)) hasChildElement = true;
-    out[key] = dropLayoutText(child);
+  if (Array.isArray(value)) {
+    for (const item of value) dropLayoutText(item);
+    return value;
   }
-  const text = out[XML_TEXT_KEY];
-  if (hasChildElement && typeof text === "string" && text.trim() === "") delete out[XML_TEXT_KEY];
-  return out as V;
+  const node = value as XmlObject;
+  let hasChildElement = false;
+  for (const key in node) {
+    if (key === XML_TEXT_KEY || key.startsWith(XML_ATTR_PREFIX)) continue;
+    hasChildElement = true;
+    dropLayoutText(node[key]!);
+  }
+  const text = node[XML_TEXT_KEY];
+  if (hasChildElement && typeof text === "string" && text.trim() === "") delete node[XML_TEXT_KEY];
+  return value;
 }
