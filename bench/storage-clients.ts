@@ -9,9 +9,7 @@
  * for all (8 MiB parts, 4 at a time), so the comparison is of the clients and not of their tuning. A tool
  * module is imported only when the tool is made, so a process that makes one tool loads only that one
  * (the cold-start workload relies on it).
- *
- * opendal is pinned to 0.49.2: its later Linux x64 builds (0.49.3 to 0.49.10) need glibc 2.38, newer than
- * Debian 12's 2.36, and fail to load there.
+ * opendal is installed on demand (opendal-binding.ts) and loaded by opendal-module.ts.
  */
 import { createReadStream, createWriteStream } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
@@ -20,6 +18,7 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { pathToFileURL } from "node:url";
 import type * as StorageModule from "../src/storage/index.js";
+import { importOpendal, type OpendalModule } from "./opendal-module.js";
 import { putSigner } from "./storage-sigv4.js";
 
 export const PART_SIZE = 8 * 1024 * 1024;
@@ -190,10 +189,10 @@ async function azureTool(target: Target): Promise<StorageTool> {
 const OPENDAL_READ_CHUNK = 1024 * 1024;
 
 async function opendalTool(target: Target): Promise<StorageTool> {
-  const { Operator } = await import("opendal");
+  const { Operator } = await importOpendal();
   // An OpenDAL operator is bound to one bucket or container.
-  const operators = new Map<string, InstanceType<typeof Operator>>();
-  const op = (container: string): InstanceType<typeof Operator> => {
+  const operators = new Map<string, InstanceType<OpendalModule["Operator"]>>();
+  const op = (container: string): InstanceType<OpendalModule["Operator"]> => {
     let operator = operators.get(container);
     if (!operator) {
       operator =

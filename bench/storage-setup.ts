@@ -3,7 +3,6 @@
  * tool workers (one process per tool, see storage-worker.ts), which tools take part, and the goals each
  * workload reports for the final summary.
  */
-import { spawnSync } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type Azurite, startAzurite } from "../test/support/azurite.js";
@@ -43,21 +42,6 @@ export interface StorageContext {
   cpuProfDir: string | undefined;
   server(name: ServerName): Promise<Server>;
   goals: Goal[];
-}
-
-/** Why `require("opendal")` fails in a plain node process here, or undefined when it loads. */
-export function opendalProblem(): string | undefined {
-  const probe = spawnSync(process.execPath, ["-e", "require('opendal')"], {
-    env: childEnv(),
-    encoding: "utf8",
-    timeout: 30_000,
-  });
-  if (probe.status === 0) return undefined;
-  const errors = `${probe.stderr ?? ""}`
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => /^(\w*Error|\[cause\])/.test(l) || /GLIBC|not found/.test(l));
-  return errors.slice(-2).join(" / ") || `node exited with ${probe.status}`;
 }
 
 /** The tools of a protocol taking part in a workload; the PUT-only node:http baselines only with `putOnly`. */

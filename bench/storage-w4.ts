@@ -110,6 +110,7 @@ export async function runW4(ctx: StorageContext): Promise<void> {
     "storage-clients.ts",
     "storage-sigv4.ts",
     "peak-rss.ts",
+    "opendal-module.ts",
   ]);
   const sink = await ctx.server("sink");
   const azurite = await ctx.server("azurite");

@@ -17,9 +17,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { childEnv } from "./child-lines.js";
+import { prepareOpendal } from "./opendal-binding.js";
 import { HTTP_SOCKETS, PART_CONCURRENCY, PART_SIZE } from "./storage-clients.js";
 import { printSummary } from "./storage-report.js";
-import { opendalProblem, type StorageContext, serverPool } from "./storage-setup.js";
+import { type StorageContext, serverPool } from "./storage-setup.js";
 import { runW1 } from "./storage-w1.js";
 import { runW2 } from "./storage-w2.js";
 import { runW3 } from "./storage-w3.js";
@@ -43,7 +45,13 @@ const WORKLOADS: Record<string, (ctx: StorageContext) => Promise<void>> = {
   W4: runW4,
 };
 
-const WORKER_SOURCES = ["storage-worker.ts", "storage-clients.ts", "storage-sigv4.ts", "peak-rss.ts"];
+const WORKER_SOURCES = [
+  "storage-worker.ts",
+  "storage-clients.ts",
+  "storage-sigv4.ts",
+  "peak-rss.ts",
+  "opendal-module.ts",
+];
 
 export async function runStorageBench(options: StorageBenchOptions): Promise<void> {
   const wanted = (options.scenarios ?? []).map((s) => s.toUpperCase());
@@ -64,7 +72,7 @@ export async function runStorageBench(options: StorageBenchOptions): Promise<voi
     workerEntry,
     sinkEntry,
     only: options.tools ?? [],
-    opendalProblem: opendalProblem(),
+    opendalProblem: prepareOpendal(!options.quick, childEnv()),
     cpuProfDir: options.cpuProfDir === undefined ? undefined : resolve(options.cpuProfDir),
     server: pool.server,
     goals: [],
@@ -76,7 +84,7 @@ export async function runStorageBench(options: StorageBenchOptions): Promise<voi
       `Sizes in MB are 10^6 bytes; ratios are omnicloud ÷ the other tool (below 1: omnicloud uses less).`,
   );
   if (ctx.opendalProblem) {
-    console.log(`opendal is left out: its native binary does not load here: ${ctx.opendalProblem}`);
+    console.log(`opendal is left out: ${ctx.opendalProblem}`);
   }
   try {
     for (const name of workloads) await WORKLOADS[name]!(ctx);

@@ -9,14 +9,14 @@ import { basename, join } from "node:path";
 import ts from "typescript";
 import { ROOT } from "./dist.js";
 
-const OUT = join(ROOT, "node_modules", ".cache", "omnicloud-bench");
+export const BENCH_CACHE = join(ROOT, "node_modules", ".cache", "omnicloud-bench");
 
 /**
  * Transpile `files` (paths under bench/, the first being the entry) to .mjs files side by side, their
  * relative "./x.js" imports pointed at "./x.mjs". Returns the entry's path.
  */
 export async function buildWorker(files: readonly string[]): Promise<string> {
-  await mkdir(OUT, { recursive: true });
+  await mkdir(BENCH_CACHE, { recursive: true });
   const outputs: string[] = [];
   for (const file of files) {
     const source = await readFile(join(ROOT, "bench", file), "utf8");
@@ -29,7 +29,7 @@ export async function buildWorker(files: readonly string[]): Promise<string> {
       },
     });
     const js = outputText.replace(/(from\s+["']\.\/[^"']+)\.js(["'])/g, "$1.mjs$2");
-    const out = join(OUT, basename(file).replace(/\.ts$/, ".mjs"));
+    const out = join(BENCH_CACHE, basename(file).replace(/\.ts$/, ".mjs"));
     await writeFile(out, js);
     outputs.push(out);
   }
