@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hexDigest } from "../core/digest.js";
 import type { Checksums } from "./types.js";
 
 /** One part on its way to the provider, with the MD5 the provider checks it against. */
@@ -29,5 +29,5 @@ export interface PartSource {
 
 /** A part already in memory, hashed for the provider's per-part check. */
 export function memoryPart(bytes: Buffer): OutgoingPart {
-  return { body: bytes, size: bytes.length, md5: createHash("md5").update(bytes).digest("hex") };
+  return { body: bytes, size: bytes.length, md5: hexDigest("md5", bytes) };
 }

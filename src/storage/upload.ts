@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
+import { hexDigest } from "../core/digest.js";
 import { IntegrityError, InvalidInputError } from "../core/errors.js";
 import type { PutBody, PutRequest, StorageDriver } from "./driver.js";
 import { FilePartReader } from "./file-part-reader.js";
@@ -121,8 +121,8 @@ function request<X>(
 /** Bytes in memory: hashed and checked before any request, so a mismatch sends nothing at all. */
 async function putBytes<X>(target: Target<X>, bytes: Uint8Array): Promise<ObjectInfo> {
   const expect = target.options.expect;
-  const digests: Checksums = { md5: createHash("md5").update(bytes).digest("hex") };
-  if (expect?.sha256) digests.sha256 = createHash("sha256").update(bytes).digest("hex");
+  const digests: Checksums = { md5: hexDigest("md5", bytes) };
+  if (expect?.sha256) digests.sha256 = hexDigest("sha256", bytes);
   for (const algo of ["md5", "sha256"] as const) {
     const want = expect?.[algo]?.toLowerCase();
     if (want && digests[algo] !== want) {

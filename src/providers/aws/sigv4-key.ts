@@ -1,7 +1,8 @@
 /**
  * Hashes, the SigV4 signing-key derivation and its cache, and the date formats SigV4 uses.
  */
-import { createHash, createHmac } from "node:crypto";
+import { createHmac } from "node:crypto";
+import { hexDigest } from "../../core/digest.js";
 import type { AwsCredentials } from "./credentials/types.js";
 
 export const ALGORITHM = "AWS4-HMAC-SHA256";
@@ -9,7 +10,7 @@ export const ALGORITHM = "AWS4-HMAC-SHA256";
 export const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
+  return hexDigest("sha256", data);
 }
 
 export function hmac(key: string | Uint8Array, data: string): Buffer {
