@@ -27,6 +27,21 @@ const DEFAULT_TIMEOUT_MS = 600_000;
 const EXIT_GRACE_MS = 3_000;
 const STOP_GRACE_MS = 5_000;
 
+/** SIGTERM `pid`, SIGKILL after `graceMs`; resolves when `exited` does. By PID only, never by name. */
+export async function killByPid(pid: number, exited: Promise<unknown>, graceMs: number): Promise<void> {
+  const signal = (name: NodeJS.Signals): void => {
+    try {
+      process.kill(pid, name);
+    } catch {
+      // Already gone.
+    }
+  };
+  signal("SIGTERM");
+  const timer = setTimeout(() => signal("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
 export function spawnLineChild(name: string, args: readonly string[], env?: NodeJS.ProcessEnv): LineChild {
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
@@ -91,20 +106,7 @@ export function spawnLineChild(name: string, args: readonly string[], env?: Node
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, EXIT_GRACE_MS).unref());
     await Promise.race([exited, timeout]);
     if (gone()) return;
-    try {
-      process.kill(pid, "SIGTERM");
-    } catch {
-      // Already gone.
-    }
-    const timer = setTimeout(() => {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }, STOP_GRACE_MS);
-    await exited;
-    clearTimeout(timer);
+    await killByPid(pid, exited, STOP_GRACE_MS);
   };
 
   return {

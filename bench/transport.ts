@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Agent as UndiciAgent, request as undiciRequest } from "undici";
 import type * as TransportModule from "../src/core/transport/transport.js";
+import { killByPid } from "./child-lines.js";
 import { importDist, ROOT } from "./dist.js";
 import { fixed, median, ratioLine, table } from "./report.js";
 
@@ -98,20 +99,7 @@ async function startServer(): Promise<Server> {
     if (child.exitCode !== null || child.signalCode !== null) return;
     // Killed by its own PID, never by name. Closing stdin alone would also make it exit.
     child.stdin?.end();
-    try {
-      process.kill(pid, "SIGTERM");
-    } catch {
-      // Already gone.
-    }
-    const timer = setTimeout(() => {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }, SERVER_STOP_TIMEOUT_MS);
-    await exited;
-    clearTimeout(timer);
+    await killByPid(pid, exited, SERVER_STOP_TIMEOUT_MS);
   };
 
   try {
