@@ -18,11 +18,11 @@ import { accessSync, constants, existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, it } from "vitest";
 import { isOmnicloudError } from "../../src/core/errors.js";
 import { Transport } from "../../src/core/transport/transport.js";
 import { KeystoneTokenProvider } from "../../src/providers/openstack/keystone.js";
-import { freePort, inCi, stopChild } from "./child-process.js";
+import { freePort, stopChild } from "./child-process.js";
+import { describeWithServer } from "./describe-server.js";
 import { type Keystone, keystoneMissing, startKeystone } from "./keystone.js";
 
 export const GLANCE_PACKAGES = ["glance-api", "glance-common"];
@@ -304,61 +304,33 @@ export async function startGlance(keystone: Keystone): Promise<Glance> {
 
 /**
  * `describe` for a suite on a real Glance behind a real Keystone, both started once in beforeAll and stopped
- * in afterAll. `fn` gets a getter for the running pair.
+ * in afterAll (see describeWithServer). `fn` gets a getter for the running pair.
  */
 export function describeGlance(name: string, fn: (env: () => GlanceEnv) => void): void {
-  const missing = glanceMissing();
-  if (missing !== undefined && inCi()) {
-    describe(name, () => {
-      it("needs Glance", () => {
-        throw new Error(
-          `Glance is required in CI: ${missing} (scripts/apt/glance.txt, scripts/apt/keystone.txt)`,
-        );
-      });
-    });
-    return;
-  }
-  if (missing !== undefined) {
-    console.warn(`SKIPPED ${name}: ${missing}`);
-    describe.skip(name, () =>
-      fn(() => {
-        throw new Error("Glance is not running");
-      }),
-    );
-    return;
-  }
-  describe(name, () => {
-    let keystone: Keystone | undefined;
-    let glance: Glance | undefined;
-    let failure: string | undefined;
-    beforeAll(async () => {
-      try {
-        keystone = await startKeystone();
-        glance = await startGlance(keystone);
-        console.info(
-          `Glance on ${glance.url} (pid ${glance.pid}; setup ${glance.setupMs} ms, ready ${glance.readyMs} ms) behind Keystone on ${keystone.url} (pid ${keystone.pid})`,
-        );
-      } catch (err) {
-        failure = (err as Error).message;
-        if (!inCi()) console.warn(`SKIPPED ${name}: Glance did not start: ${failure}`);
-      }
+  describeWithServer<GlanceEnv>(
+    name,
+    {
+      what: "Glance",
+      missing: glanceMissing,
+      aptFiles: "scripts/apt/glance.txt, scripts/apt/keystone.txt",
+      async start() {
+        const keystone = await startKeystone();
+        try {
+          return { keystone, glance: await startGlance(keystone) };
+        } catch (err) {
+          await keystone.stop();
+          throw err;
+        }
+      },
+      async stop({ keystone, glance }) {
+        await glance.stop();
+        await keystone.stop();
+      },
+      started: ({ keystone, glance }) =>
+        `Glance on ${glance.url} (pid ${glance.pid}; setup ${glance.setupMs} ms, ready ${glance.readyMs} ms) behind Keystone on ${keystone.url} (pid ${keystone.pid})`,
       // Keystone's four keystone-manage runs, Glance's db_sync and two Python start-ups: ~20 s on 2 cores.
-    }, 300_000);
-    afterAll(async () => {
-      await glance?.stop();
-      await keystone?.stop();
-    }, 60_000);
-    beforeEach((ctx) => {
-      if (glance !== undefined) return;
-      const why = `Glance did not start: ${failure ?? "unknown reason"}`;
-      if (inCi()) throw new Error(`${why} (Glance is required in CI)`);
-      ctx.skip(why);
-    });
-    fn(() => {
-      if (keystone === undefined || glance === undefined) {
-        throw new Error(`Glance is not running: ${failure ?? "not started yet"}`);
-      }
-      return { keystone, glance };
-    });
-  });
+      startTimeoutMs: 300_000,
+    },
+    fn,
+  );
 }

@@ -12,10 +12,10 @@ import { accessSync, constants, existsSync } from "node:fs";
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, it } from "vitest";
 import { isOmnicloudError } from "../../src/core/errors.js";
 import { Transport } from "../../src/core/transport/transport.js";
-import { freePort, inCi, stopChild } from "./child-process.js";
+import { freePort, stopChild } from "./child-process.js";
+import { describeWithServer } from "./describe-server.js";
 
 export const KEYSTONE_PACKAGES = ["keystone", "uwsgi-core", "uwsgi-plugin-python3", "sqlite3"];
 const PYTHON3_PLUGIN = "/usr/lib/uwsgi/plugins/python3_plugin.so";
@@ -328,62 +328,26 @@ export async function startKeystone(options: KeystoneOptions = {}): Promise<Keys
 }
 
 /**
- * `describe` for a suite on a real Keystone, started once in beforeAll and stopped in afterAll. When Keystone
- * cannot be installed or started: in CI the suite FAILS with the reason; elsewhere it is skipped with a
- * loud warning. `fn` gets a getter for the running Keystone.
+ * `describe` for a suite on a real Keystone, started once in beforeAll and stopped in afterAll (see
+ * describeWithServer). `fn` gets a getter for the running Keystone.
  */
 export function describeKeystone(
   name: string,
   options: KeystoneOptions,
   fn: (keystone: () => Keystone) => void,
 ): void {
-  const missing = keystoneMissing();
-  if (missing !== undefined && inCi()) {
-    describe(name, () => {
-      it("needs Keystone", () => {
-        throw new Error(`Keystone is required in CI: ${missing} (scripts/apt/keystone.txt)`);
-      });
-    });
-    return;
-  }
-  if (missing !== undefined) {
-    console.warn(`SKIPPED ${name}: ${missing}`);
-    describe.skip(name, () =>
-      fn(() => {
-        throw new Error("Keystone is not running");
-      }),
-    );
-    return;
-  }
-  describe(name, () => {
-    let running: Keystone | undefined;
-    let failure: string | undefined;
-    beforeAll(async () => {
-      try {
-        running = await startKeystone(options);
-        console.info(
-          `Keystone on ${running.url} (pid ${running.pid}): setup ${running.setupMs} ms, ready ${running.readyMs} ms`,
-        );
-      } catch (err) {
-        failure = (err as Error).message;
-        if (!inCi()) console.warn(`SKIPPED ${name}: Keystone did not start: ${failure}`);
-      }
+  describeWithServer(
+    name,
+    {
+      what: "Keystone",
+      missing: keystoneMissing,
+      aptFiles: "scripts/apt/keystone.txt",
+      start: () => startKeystone(options),
+      stop: (k) => k.stop(),
+      started: (k) => `Keystone on ${k.url} (pid ${k.pid}): setup ${k.setupMs} ms, ready ${k.readyMs} ms`,
       // Four keystone-manage runs and a uwsgi start: ~10 s on a busy 2-core machine; leave plenty of room.
-    }, 180_000);
-    afterAll(async () => {
-      await running?.stop();
-    });
-    // Each test fails (CI) or skips (elsewhere) on its own, so the count of failed tests tells the truth;
-    // a throwing beforeAll would only mark the tests skipped under a suite error.
-    beforeEach((ctx) => {
-      if (running !== undefined) return;
-      const why = `Keystone did not start: ${failure ?? "unknown reason"}`;
-      if (inCi()) throw new Error(`${why} (Keystone is required in CI)`);
-      ctx.skip(why);
-    });
-    fn(() => {
-      if (running === undefined) throw new Error(`Keystone is not running: ${failure ?? "not started yet"}`);
-      return running;
-    });
-  });
+      startTimeoutMs: 180_000,
+    },
+    fn,
+  );
 }
