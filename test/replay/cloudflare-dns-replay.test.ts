@@ -10,8 +10,12 @@ import { AlreadyExistsError, InvalidInputError, NotFoundError } from "../../src/
 import { Dns } from "../../src/dns/dns.js";
 import type { RecordInput } from "../../src/dns/types.js";
 import { CloudflareDnsDriver } from "../../src/providers/cloudflare/dns.js";
-import { reportCounts } from "../support/counts.js";
-import { checkOpenApiRequest, loadOpenApi, type OpenApiDoc } from "../support/openapi-check.js";
+import {
+  checkAllRequests,
+  checkOpenApiRequest,
+  loadOpenApi,
+  type OpenApiDoc,
+} from "../support/openapi-check.js";
 import { describeShared, sharedPath } from "../support/shared.js";
 import { type JsonMock, jsonMock, route } from "./json-mock.js";
 
@@ -64,18 +68,7 @@ describeShared(
       );
     });
     afterAll(async () => {
-      const problems: string[] = [];
-      const ops = new Map<string, number>();
-      let conforming = 0;
-      for (const req of mock.seen) {
-        const r = checkOpenApiRequest(spec, req, ALLOWANCES);
-        if (r.operation) ops.set(r.operation, (ops.get(r.operation) ?? 0) + 1);
-        if (r.problems.length === 0) conforming++;
-        problems.push(...r.problems);
-      }
-      reportCounts(
-        `Cloudflare OpenAPI checks: ${conforming}/${mock.seen.length} requests conform (${[...ops].map(([o, n]) => `${o} ${n}`).join(", ")})`,
-      );
+      const problems = checkAllRequests("Cloudflare", spec, mock.seen, ALLOWANCES);
       await mock.close();
       expect(problems).toEqual([]);
       expect(mock.unscripted).toEqual([]);

@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { isIPv4, isIPv6 } from "node:net";
 import { Ajv, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
+import { reportCounts } from "./counts.js";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Schema = { [key: string]: Json };
@@ -613,4 +614,29 @@ export function checkOpenApiResponse(
       }`,
   );
   return { operation: name, problems };
+}
+
+/**
+ * Check every request a replay sent against the spec, print the count line the test run reports
+ * ("<label> OpenAPI checks: N/M requests conform (operation n, …)"), and return every problem found.
+ */
+export function checkAllRequests(
+  label: string,
+  doc: OpenApiDoc,
+  requests: readonly CheckedRequest[],
+  allow: SpecAllowances = {},
+): string[] {
+  const problems: string[] = [];
+  const ops = new Map<string, number>();
+  let conforming = 0;
+  for (const req of requests) {
+    const r = checkOpenApiRequest(doc, req, allow);
+    if (r.operation) ops.set(r.operation, (ops.get(r.operation) ?? 0) + 1);
+    if (r.problems.length === 0) conforming++;
+    problems.push(...r.problems);
+  }
+  reportCounts(
+    `${label} OpenAPI checks: ${conforming}/${requests.length} requests conform (${[...ops].map(([o, n]) => `${o} ${n}`).join(", ")})`,
+  );
+  return problems;
 }
