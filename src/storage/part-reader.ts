@@ -31,11 +31,6 @@ export class PartReader extends PartDigests implements PartSource {
     }
   }
 
-  /** True once the source is exhausted and every byte was handed out. */
-  get done(): boolean {
-    return this.ended && (this.pending === undefined || this.pending.length === 0);
-  }
-
   /**
    * The next part's bytes: exactly `size` bytes, fewer at the end of the source, or undefined when nothing
    * is left. `capacity` caps the buffer allocated when the caller knows fewer bytes remain.
